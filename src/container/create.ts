@@ -90,6 +90,7 @@ export async function createContainer(svc: ContainerService, body: ContainerCrea
     runtime: hostConfig.Runtime,
     networkMode: hostConfig.NetworkMode ?? 'none',
     platform: 'linux',
+    mountPoints: [],
   };
   if (config.Healthcheck && (config.Healthcheck.Test ?? [])[0] !== 'NONE' && (config.Healthcheck.Test ?? []).length > 0) {
     rec.state.Health = { Status: 'starting', FailingStreak: 0, Log: [] };

@@ -1,6 +1,6 @@
 // The container as the daemon keeps it: the record stored in SQLite (one JSON document per
 // container) and the pure rules of its lifecycle state (moby's container.State).
-import type { ContainerConfig, ContainerState, ContainerStatus, Health, HostConfig } from './types.ts';
+import type { ContainerConfig, ContainerState, ContainerStatus, Health, HostConfig, MountPoint } from './types.ts';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -33,6 +33,12 @@ export interface ContainerRecord {
   networkMode: string;
   /** "linux" (Docker's Platform field). */
   platform: string;
+  /**
+   * The mounts resolved at create, in the shape and order inspect's `Mounts` shows. Source is
+   * the host path (a volume's _data directory, a bind's source; '' for tmpfs). Records written
+   * before volumes existed lack it: ContainerRecords.get fills in [].
+   */
+  mountPoints: MountPoint[];
 }
 
 export function initialState(): ContainerState {

@@ -24,6 +24,7 @@ function record(id: string, name: string): ContainerRecord {
     runtime: 'runc',
     networkMode: 'none',
     platform: 'linux',
+    mountPoints: [],
   };
 }
 

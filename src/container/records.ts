@@ -30,6 +30,7 @@ export class ContainerRecords {
     const row = this.db.prepare('SELECT record FROM containers WHERE id = ?').get(id) as Row | undefined;
     if (!row) return undefined;
     const rec = JSON.parse(row.record) as ContainerRecord;
+    rec.mountPoints ??= []; // records from before mounts were resolved
     this.cache.set(id, rec);
     return rec;
   }
