@@ -39,6 +39,11 @@ export interface RequestContext {
    * socket after a 200). Returns the raw duplex.
    */
   hijack(contentType: string): Duplex;
+  /**
+   * Completes a websocket upgrade (attach/ws) and returns the connection as a Duplex: writes
+   * become binary (or text) messages, received messages are read. InvalidParameter without one.
+   */
+  websocket(binary: boolean): Promise<Duplex>;
 }
 
 export interface JsonStream {

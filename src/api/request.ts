@@ -19,6 +19,8 @@ export interface ContextInit {
   /** The request body as a stream (the request itself, or bytes read ahead of an upgrade). */
   body: () => Readable;
   hijack: (contentType: string) => Duplex;
+  /** Present on websocket upgrade requests only. */
+  websocket?: ((binary: boolean) => Promise<Duplex>) | undefined;
 }
 
 export class Context implements RequestContext {
@@ -162,6 +164,15 @@ export class Context implements RequestContext {
     if (this.hijacked) throw new Error('connection already hijacked');
     const duplex = this.init.hijack(contentType);
     this.hijacked = true;
+    this.hijackedStream = duplex;
+    return duplex;
+  }
+
+  async websocket(binary: boolean): Promise<Duplex> {
+    if (this.hijacked) throw new Error('connection already hijacked');
+    if (!this.init.websocket) throw invalidParameter('this endpoint needs a websocket upgrade (Connection: Upgrade, Upgrade: websocket)');
+    this.hijacked = true;
+    const duplex = await this.init.websocket(binary);
     this.hijackedStream = duplex;
     return duplex;
   }

@@ -8,6 +8,7 @@ import { invalidParameter, messageOf, systemError } from '../lib/errors.ts';
 import { log } from '../lib/log.ts';
 import { pageNotFound, statusOf, writeError } from './errors.ts';
 import { hijackPlain, hijackUpgraded, readUpgradeBody, upgradeResponse } from './hijack.ts';
+import { isWebSocketUpgrade, upgradeWebSocket } from './websocket.ts';
 import { formatHost, parseHost, plainTcpRefusal } from './hosts.ts';
 import { listenTcp, listenUnix, loadTls, resolveGroup, type TlsMaterial } from './listen.ts';
 import { Context, type ContextInit, MAX_JSON_BODY } from './request.ts';
@@ -46,6 +47,7 @@ const HTTP_OPTIONS: ServerOptions = {
 interface RequestIo {
   body: ContextInit['body'];
   hijack: ContextInit['hijack'];
+  websocket?: ContextInit['websocket'];
 }
 
 export class ApiServer {
@@ -116,6 +118,17 @@ export class ApiServer {
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
     socket.on('error', (err) => log.debug('hijacked connection error', { error: err.message }));
+    if (isWebSocketUpgrade(req)) {
+      // A websocket request has no body; the route completes the handshake when it is ready.
+      const res = upgradeResponse(req, socket);
+      const io: RequestIo = {
+        body: () => Readable.from([], { objectMode: false }),
+        hijack: (ct) => hijackUpgraded(res, socket, ct),
+        websocket: (binary) => upgradeWebSocket(req, socket, head, binary),
+      };
+      void this.dispatch(req, res, io);
+      return;
+    }
     readUpgradeBody(req, socket, head, MAX_JSON_BODY).then(
       (body) => {
         const res = upgradeResponse(req, socket);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { BUSYBOX_IMAGE_REF, busyboxImageArchive } from '../fixtures/index.ts';
 import { type Engine, ENGINE_KIND, runCommand, startEngine, waitFor } from './harness.ts';
 import { jsonLines, lines } from './util.ts';
@@ -225,6 +226,45 @@ describe('restart policies and healthchecks', () => {
     await e.dockerOk(['run', '-d', '--name', 'sick', '--health-cmd', 'exit 1', '--health-interval', '200ms', '--health-retries', '2', BB, 'sleep', '1000']);
     await waitFor(async () => (await inspectField('sick', '{{.State.Health.Status}}')) === 'unhealthy', 15_000, 'unhealthy');
     assert.ok(Number(await inspectField('sick', '{{.State.Health.FailingStreak}}')) >= 2);
+  });
+});
+
+describe('websocket attach', () => {
+  /** Opens /containers/{id}/attach/ws on the engine's socket and collects what arrives. */
+  function openWs(name: string, query: string, version = '1.50') {
+    const ws = new WebSocket(`ws+unix://${e.socket}:/v${version}/containers/${name}/attach/ws?${query}`);
+    const got: { data: Buffer; binary: boolean }[] = [];
+    ws.on('message', (data: Buffer, binary: boolean) => got.push({ data, binary }));
+    const opened = new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    return { ws, got, opened, closed, text: () => Buffer.concat(got.map((g) => g.data)).toString() };
+  }
+
+  it('streams stdin to the container and its output back in binary frames', async () => {
+    await e.dockerOk(['run', '-d', '-i', '--name', 'wscat', BB, 'cat']);
+    const c = openWs('wscat', 'stream=1&stdin=1&stdout=1&stderr=1');
+    await c.opened;
+    c.ws.send('hello over ws\n');
+    await waitFor(async () => c.text().includes('hello over ws'), 10_000, 'echo through the websocket');
+    assert.ok(c.got.every((g) => g.binary), 'API 1.28+ sends binary frames');
+    c.ws.close();
+    await c.closed;
+    await e.dockerOk(['rm', '-f', 'wscat']);
+  });
+
+  it('logs=1 replays the output; an old API version gets text frames; a missing container is 404', async () => {
+    await e.dockerOk(['run', '--name', 'wslogs', BB, 'echo', 'from the past']);
+    const c = openWs('wslogs', 'logs=1&stdout=1', '1.27');
+    await c.opened;
+    await c.closed;
+    assert.equal(c.text(), 'from the past\n');
+    assert.ok(c.got.every((g) => !g.binary), 'text frames before API 1.28');
+    const missing = new WebSocket(`ws+unix://${e.socket}:/v1.50/containers/nope/attach/ws?stream=1`);
+    const status = await new Promise<number>((resolve) => missing.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    assert.equal(status, 404);
   });
 });
 

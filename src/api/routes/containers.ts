@@ -160,6 +160,7 @@ export function registerContainerRoutes(routes: RouteTable, c: ContainerBackend)
   });
 
   routes.add('POST', '/containers/{id}/attach', (ctx) => attach(ctx, c));
+  routes.add('GET', '/containers/{id}/attach/ws', (ctx) => attachWebSocket(ctx, c));
 
   routes.add('POST', '/commit', async (ctx) => {
     const container = ctx.query.get('container') ?? '';
@@ -256,6 +257,40 @@ async function attach(ctx: RequestContext, c: ContainerBackend): Promise<void> {
   // Let the last frames reach the socket before ending it.
   await new Promise<void>((r) => setImmediate(r));
   if (!conn.destroyed) conn.end();
+}
+
+/**
+ * The websocket attach: raw bytes both ways, whatever the TTY setting (no stdcopy frames).
+ * Before API 1.42 the stream flags were ignored and every stream attached, as dockerd does.
+ */
+async function attachWebSocket(ctx: RequestContext, c: ContainerBackend): Promise<void> {
+  const id = ctx.params.id!;
+  c.isTty(id); // 404 before the handshake
+  const honourFlags = ctx.versionAtLeast('1.42');
+  const want = (name: string) => !honourFlags || ctx.queryBool(name);
+  const logs = ctx.queryBool('logs');
+  const stream = ctx.queryBool('stream');
+  const detachKeys = ctx.query.get('detachKeys');
+  const ws = await ctx.websocket(ctx.versionAtLeast('1.28'));
+  const out = rawWriter(ws);
+  if (logs) {
+    for await (const batch of c.logs(id, { stdout: want('stdout'), stderr: want('stderr'), follow: false, timestamps: false })) {
+      for (const l of batch) out.write(l.data);
+    }
+  }
+  if (!stream) {
+    ws.end();
+    return;
+  }
+  const session = await c.attach(id, {
+    ...(want('stdin') ? { stdin: ws } : {}),
+    ...(want('stdout') ? { stdout: out } : {}),
+    ...(want('stderr') ? { stderr: out } : {}),
+    ...(detachKeys !== null ? { detachKeys } : {}),
+  });
+  ws.once('close', () => session.close());
+  await session.done;
+  if (!ws.destroyed) ws.end();
 }
 
 async function streamLogs(ctx: RequestContext, c: ContainerBackend): Promise<void> {
