@@ -41,6 +41,11 @@ export async function recoverContainers(svc: ContainerService): Promise<void> {
       log.warn('recovery failed for a container', { id: rec.id, error: messageOf(err) });
     }
   }
+  const swept = await svc.runtime.sweepCgroups(svc.deps.defaults.cgroupParent, new Set(svc.records.all().map((r) => r.id))).catch((err: unknown) => {
+    log.warn('recovery: cgroup sweep', { error: messageOf(err) });
+    return [];
+  });
+  if (swept.length > 0) log.info('removed orphaned container cgroups', { count: swept.length });
   for (const rec of svc.records.all()) {
     if (rec.state.Status === 'removing') {
       await removeContainer(svc, rec.id, { force: true, volumes: false }).catch((err: unknown) => log.warn('recovery: remove', { id: rec.id, error: messageOf(err) }));

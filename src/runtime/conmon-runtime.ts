@@ -9,6 +9,10 @@ import { conflict, errnoCode, invalidParameter, notFound } from '../lib/errors.t
 import { log } from '../lib/log.ts';
 import { ConmonAttach } from './attach/conmon-attach.ts';
 import { type CgroupMounts, parseCgroupMounts } from './cgroups/mounts.ts';
+import { sweepOrphanCgroups } from './cgroups/sweep.ts';
+
+/** A cgroup younger than this may belong to a container another daemon is creating right now. */
+const CGROUP_SWEEP_GRACE_MS = 60_000;
 import { readCgroupStats } from './cgroups/stats.ts';
 import { conmonCreateArgs } from './conmon/args.ts';
 import { resizeTerminal } from './conmon/ctl.ts';
@@ -281,6 +285,10 @@ export class ConmonRuntime implements ContainerRuntime {
 
   readLogs(cfg: LogConfig, opts: LogReadOptions): AsyncIterable<LogEntry[]> {
     return readLogs(cfg, opts);
+  }
+
+  sweepCgroups(parent: string, keep: ReadonlySet<string>): Promise<string[]> {
+    return sweepOrphanCgroups(this.mounts, { parent, keep, minAgeMs: CGROUP_SWEEP_GRACE_MS });
   }
 
   async close(): Promise<void> {

@@ -257,6 +257,11 @@ export interface ContainerRuntime {
    * per-entry iterator costs more than parsing). Unavailable for the "none" driver.
    */
   readLogs(log: LogConfig, opts: LogReadOptions): AsyncIterable<LogEntry[]>;
+  /**
+   * At start-up: removes empty container cgroups under `parent` whose ID is not in `keep`
+   * (left by a daemon killed before the runtime's delete). Returns the directories removed.
+   */
+  sweepCgroups(parent: string, keep: ReadonlySet<string>): Promise<string[]>;
   /** Stops watching; leaves every container running. */
   close(): Promise<void>;
 }
