@@ -12,6 +12,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pidAlive } from '../fixtures/cache.ts';
 
@@ -24,6 +25,13 @@ export type EngineKind = 'wharfd' | 'dockerd' | 'podman';
 export const ENGINE_KIND: EngineKind = process.env['E2E_ENGINE'] === 'dockerd' ? 'dockerd' : 'wharfd';
 
 const READY_TIMEOUT_MS = 60_000;
+const DAEMON_LOG_TAIL_LINES = 80;
+
+/** Names of this file's failed tests: teardown prints the daemon's log when there are any. */
+const failedTests: string[] = [];
+afterEach((t) => {
+  if ((t as { passed?: boolean }).passed === false) failedTests.push(t.name);
+});
 const STOP_TIMEOUT_MS = 20_000;
 const CLI_TIMEOUT_MS = 300_000;
 
@@ -597,6 +605,11 @@ export class Engine {
       await unmountUnder(this.root);
     } catch (err) {
       errors.push((err as Error).message);
+    }
+    if (failedTests.length > 0) {
+      // A failure in CI is only as good as what it prints: the daemon's side of the story.
+      const tail = (await this.logs()).split('\n').slice(-DAEMON_LOG_TAIL_LINES).join('\n');
+      process.stderr.write(`--- ${this.kind} log (last ${DAEMON_LOG_TAIL_LINES} lines) after failed tests: ${failedTests.join('; ')}\n${tail}\n---\n`);
     }
     if (process.env['E2E_KEEP'] === '1') {
       process.stderr.write(`E2E_KEEP: kept ${this.root}\n`);
