@@ -67,4 +67,42 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX containers_image ON containers(image_id);
   `,
+  `
+  -- Networks (network/records.ts): one JSON record per network, the name unique.
+  CREATE TABLE networks (
+    id         TEXT PRIMARY KEY,                    -- 64 hex digits
+    name       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    record     TEXT NOT NULL
+  );
+
+  -- A container's wish to be on a network (create's EndpointsConfig, connect), kept while the
+  -- container exists; endpoint is the live endpoint (JSON) while its networking is set up.
+  CREATE TABLE network_attachments (
+    container_id TEXT NOT NULL,
+    network_id   TEXT NOT NULL,
+    network_name TEXT NOT NULL,                     -- for messages once the network is gone
+    seq          INTEGER NOT NULL,                  -- connection order: eth0, eth1, ...
+    config       TEXT NOT NULL,                     -- requested EndpointSettings
+    endpoint     TEXT,
+    PRIMARY KEY (container_id, network_id)
+  );
+  CREATE INDEX network_attachments_network ON network_attachments(network_id);
+
+  -- IPv4 addresses handed to containers' endpoints; one holder per address and network.
+  CREATE TABLE ip_leases (
+    network_id   TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    container_id TEXT NOT NULL,
+    PRIMARY KEY (network_id, address)
+  );
+  CREATE INDEX ip_leases_container ON ip_leases(container_id);
+
+  -- Network namespaces made for containers (written before the data plane makes one, so a
+  -- crash half-way is found and undone at start-up).
+  CREATE TABLE network_sandboxes (
+    container_id TEXT PRIMARY KEY,
+    netns_path   TEXT NOT NULL
+  );
+  `,
 ];
