@@ -34,11 +34,36 @@ export interface ContainerRecord {
   /** "linux" (Docker's Platform field). */
   platform: string;
   /**
-   * The mounts resolved at create, in the shape and order inspect's `Mounts` shows. Source is
-   * the host path (a volume's _data directory, a bind's source; '' for tmpfs). Records written
-   * before volumes existed lack it: ContainerRecords.get fills in [].
+   * The mounts resolved at create, in the shape inspect's `Mounts` shows (HostConfig.Tmpfs
+   * mounts are not among them, as in Docker). Source is the host path (a volume's _data
+   * directory, a bind's source; '' for tmpfs; the image reference for type=image). Records
+   * written before volumes existed lack it: ContainerRecords.get fills in [].
    */
-  mountPoints: MountPoint[];
+  mountPoints: ContainerMount[];
+}
+
+/** A resolved mount: inspect's MountPoint plus what start needs (`Details`, never shown by the API). */
+export interface ContainerMount extends MountPoint {
+  Details?: MountDetails;
+}
+
+export interface MountDetails {
+  /** volume: no source was named (`-v /path`, image VOLUME): `rm -v` removes it. */
+  anonymous?: boolean;
+  /** volume: a directory inside the volume mounted instead of its root (volume-subpath). */
+  subpath?: string;
+  /** tmpfs: the mount data ("size=65536k,mode=1777"). */
+  tmpfsData?: string;
+  /** bind: a plain bind, submounts not included (bind-recursive=disabled). */
+  nonRecursive?: boolean;
+  /** read-only at the top only (bind-recursive=writable). */
+  readOnlyNonRecursive?: boolean;
+  /** read-only must be recursive, or the start fails (bind-recursive=readonly). */
+  readOnlyForceRecursive?: boolean;
+  /** image: the image's ID, its top layer (chain ID; null for an empty image) and a subpath. */
+  imageId?: string;
+  layer?: string | null;
+  imageSubpath?: string;
 }
 
 export function initialState(): ContainerState {
