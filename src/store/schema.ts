@@ -105,4 +105,16 @@ export const MIGRATIONS: string[] = [
     netns_path   TEXT NOT NULL
   );
   `,
+  `
+  -- Volumes (volume/records.ts): name, driver and what it was created with. The data lives
+  -- in the driver's storage (<data-root>/volumes/<name>/_data for local); references are the
+  -- containers' mount points, so nothing here counts them.
+  CREATE TABLE volumes (
+    name       TEXT PRIMARY KEY,
+    driver     TEXT NOT NULL,
+    created_at TEXT NOT NULL,                      -- RFC 3339
+    labels     TEXT NOT NULL,                      -- JSON object
+    options    TEXT NOT NULL                       -- JSON object (driver options)
+  );
+  `,
 ];
