@@ -117,4 +117,15 @@ export const MIGRATIONS: string[] = [
     options    TEXT NOT NULL                       -- JSON object (driver options)
   );
   `,
+  `
+  -- Registry repositories known to hold a blob (registry/push-sources.ts, dockerd's v2
+  -- metadata): written when a push or pull moves the blob, read by push for existence checks
+  -- and cross-repository mounts. The diff ID a blob holds is in layer_blobs.
+  CREATE TABLE blob_sources (
+    digest     TEXT NOT NULL,
+    repository TEXT NOT NULL,                      -- full name: "127.0.0.1:5000/library/busybox"
+    seen_at    TEXT NOT NULL,                      -- RFC 3339; newest first as mount candidates
+    PRIMARY KEY (digest, repository)
+  );
+  `,
 ];
