@@ -38,7 +38,7 @@ export function answerLocally(
     const addr = ptrAddress(name);
     const names = addr === undefined ? undefined : resolver.reverse(ctx.networkId, addr);
     if (!names || names.length === 0) return undefined;
-    answers = names.map((data) => ({ type: 'PTR', name: q.name, ttl: LOCAL_TTL, data: normalize(data) }));
+    answers = names.map((data) => ({ type: 'PTR', name: q.name, ttl: LOCAL_TTL, data: data.replace(/\.$/, '') }));
   } else if (type === 'MX') {
     // Ours: no MX, so mail clients fall back to the A record (RFC 5321's implicit MX).
     if (lookupTolerant(resolver, ctx, name, 'A') === undefined && lookupTolerant(resolver, ctx, name, 'AAAA') === undefined) {

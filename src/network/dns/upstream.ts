@@ -5,7 +5,7 @@
 // (a fresh random source port, and only the upstream's own replies are read). No answer, SERVFAIL
 // or REFUSED → the next upstream; none left → undefined (the caller answers SERVFAIL).
 import dgram from 'node:dgram';
-import { isIPv6, Socket } from 'node:net';
+import { isIPv4, isIPv6, Socket } from 'node:net';
 import { frame, readFrames } from './tcp.ts';
 
 export interface Upstream {
@@ -30,7 +30,7 @@ function checked(host: string, port: string | undefined): Upstream | undefined {
   const p = port === undefined ? 53 : Number(port);
   if (!Number.isInteger(p) || p < 1 || p > 65535) return undefined;
   const h = host.replace(/%.*$/, ''); // a zone index (fe80::1%eth0) cannot be bound from here
-  if (!/^[\d.]+$/.test(h) && !isIPv6(h)) return undefined;
+  if (!isIPv4(h) && !isIPv6(h)) return undefined;
   return { host: h, port: p };
 }
 
