@@ -54,6 +54,8 @@ export interface MountDetails {
   subpath?: string;
   /** tmpfs: the mount data ("size=65536k,mode=1777"). */
   tmpfsData?: string;
+  /** bind (`-v`): a missing source directory is made at start, as Docker does for -v. */
+  createSource?: boolean;
   /** bind: a plain bind, submounts not included (bind-recursive=disabled). */
   nonRecursive?: boolean;
   /** read-only at the top only (bind-recursive=writable). */
