@@ -35,11 +35,40 @@ export interface CommitOptions {
 export async function commitContainer(svc: ContainerService, ref: string, opts: CommitOptions): Promise<string> {
   const rec = svc.records.resolve(ref);
   const tagRef = targetRef(opts.repo, opts.tag);
+  const config = imageConfigFor(rec.config, (opts.config ?? {}) as ContainerConfig, opts.changes);
+  const id = await commitWithConfig(svc, rec.id, {
+    config,
+    createdBy: [rec.path, ...rec.args].join(' '),
+    comment: opts.comment,
+    author: opts.author,
+    pause: opts.pause,
+    tags: tagRef ? [tagRef] : [],
+  });
+  svc.emit(rec, 'commit', { comment: opts.comment, imageID: id, imageRef: tagRef ? familiarString(parseNormalizedNamed(tagRef)) : '' });
+  if (tagRef) svc.deps.images.events.publish({ Type: 'image', Action: 'tag', Actor: { ID: id, Attributes: { name: familiarString(parseNormalizedNamed(tagRef)) } } });
+  return id;
+}
+
+export interface CommitWithConfig {
+  /** The new image's config, exactly (the builder's; commit's merge of container and changes). */
+  config: ContainerConfigTemplate;
+  /** The history entry's created_by. */
+  createdBy: string;
+  comment?: string;
+  author?: string;
+  pause?: boolean;
+  tags?: string[];
+}
+
+/**
+ * A new image from the container's rw layer and the given config, the container's image as
+ * its parent. An empty diff adds a history entry marked empty_layer, not a layer.
+ */
+export async function commitWithConfig(svc: ContainerService, id: string, opts: CommitWithConfig): Promise<string> {
+  const rec = svc.records.resolve(id);
   const images = svc.deps.images;
   const base = await images.config(rec.imageId);
-  const config = imageConfigFor(rec.config, (opts.config ?? {}) as ContainerConfig, opts.changes);
-
-  const paused = opts.pause && rec.state.Running && !rec.state.Paused;
+  const paused = (opts.pause ?? false) && rec.state.Running && !rec.state.Paused;
   if (paused) await svc.runtime.pause(rec.id);
   const staged: StagedByDiffId = new Map();
   const dir = await images.layers.snapshotter.createStaging();
@@ -63,7 +92,7 @@ export async function commitContainer(svc: ContainerService, ref: string, opts: 
   history.push({
     created,
     ...(opts.author ? { author: opts.author } : {}),
-    created_by: [rec.path, ...rec.args].join(' '),
+    created_by: opts.createdBy,
     ...(opts.comment ? { comment: opts.comment } : {}),
     ...(empty ? { empty_layer: true } : {}),
   });
@@ -71,9 +100,9 @@ export async function commitContainer(svc: ContainerService, ref: string, opts: 
     architecture: base.architecture,
     ...(opts.author ? { author: opts.author } : {}),
     ...(opts.comment ? { comment: opts.comment } : {}),
-    config,
+    config: opts.config,
     container: rec.id,
-    container_config: config,
+    container_config: opts.config,
     created,
     docker_version: WHARF_VERSION,
     history,
@@ -83,10 +112,8 @@ export async function commitContainer(svc: ContainerService, ref: string, opts: 
   };
   try {
     const result = await images.lock.run(() =>
-      registerImage(images, Buffer.from(JSON.stringify(image)), staged, { tags: tagRef ? [tagRef] : [], parent: rec.imageId as Digest }),
+      registerImage(images, Buffer.from(JSON.stringify(image)), staged, { tags: opts.tags ?? [], parent: rec.imageId as Digest }),
     );
-    svc.emit(rec, 'commit', { comment: opts.comment, imageID: result.id, imageRef: tagRef ? familiarString(parseNormalizedNamed(tagRef)) : '' });
-    if (tagRef) images.events.publish({ Type: 'image', Action: 'tag', Actor: { ID: result.id, Attributes: { name: familiarString(parseNormalizedNamed(tagRef)) } } });
     return result.id;
   } finally {
     await discardUnused(images, staged);
