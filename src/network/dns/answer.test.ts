@@ -32,7 +32,7 @@ describe('ptrAddress', () => {
 
 describe('answerLocally', () => {
   const resolver = fakeResolver({
-    n: { names: { web: ['172.18.0.2', 'not-an-ip', 'fd00::2'] }, ptr: { '172.18.0.2': ['Web.MyNet'] } },
+    n: { names: { web: ['172.18.0.2', 'not-an-ip', 'fd00::2'], cidr: ['172.18.0.7/16'] }, ptr: { '172.18.0.2': ['Web.MyNet'] } },
   });
   const ctx = { networkId: 'n', clientAddress: '172.18.0.9', proto: 'udp' as const };
   const ask = (name: string, type: packet.RecordType) => answerLocally(resolver, packet.decode(query(name, type)), ctx);
@@ -41,6 +41,7 @@ describe('answerLocally', () => {
     assert.equal(normalize('WEB.'), 'web');
     assert.deepEqual(decodeReply(ask('WEB.', 'A')).answers.map((a) => a.data), ['172.18.0.2']);
     assert.deepEqual(decodeReply(ask('web', 'AAAA')).answers.map((a) => a.data), ['fd00::2']);
+    assert.deepEqual(decodeReply(ask('cidr', 'A')).answers.map((a) => a.data), ['172.18.0.7']);
   });
 
   it('keeps the case of PTR targets', () => {

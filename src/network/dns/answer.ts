@@ -33,7 +33,9 @@ export function answerLocally(
     const addrs = lookupTolerant(resolver, ctx, name, type);
     if (addrs === undefined) return undefined;
     const ok = type === 'A' ? isIPv4 : isIPv6;
-    answers = shuffle(addrs.filter((a) => ok(a))).map((data) => ({ type, name: q.name, ttl: LOCAL_TTL, data }));
+    // Records may carry a prefix length ("172.18.0.2/16"): the address is what is answered.
+    const plain = addrs.map((a) => a.replace(/\/\d+$/, '')).filter((a) => ok(a));
+    answers = shuffle(plain).map((data) => ({ type, name: q.name, ttl: LOCAL_TTL, data }));
   } else if (type === 'PTR') {
     const addr = ptrAddress(name);
     const names = addr === undefined ? undefined : resolver.reverse(ctx.networkId, addr);

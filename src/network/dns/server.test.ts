@@ -289,6 +289,20 @@ describe('listeners', () => {
     await extra.close();
   });
 
+  it('ignores clients outside the network subnets', async () => {
+    const guarded = new EmbeddedDns({ resolver, upstream: () => [], log: { debug() {}, warn() {} } });
+    try {
+      const p = await guarded.listen(OTHER, '127.0.0.1', 0, ['10.99.0.0/16', 'fd99::/64']);
+      assert.equal(await udpExchange(p, query('other', 'A'), 200), undefined, 'udp ignored');
+      assert.equal(await tcpExchange(p, query('other', 'A'), 500), undefined, 'tcp closed');
+      const q = await guarded.listen(OTHER, '127.0.0.1', 0, ['127.0.0.0/8']);
+      assert.deepEqual(decodeReply(await udpExchange(q, query('other', 'A'))).answers.map((a) => a.data), ['172.19.0.2']);
+      assert.equal(decodeReply(await tcpExchange(q, query('other', 'A'))).answers.length, 1);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('throws a clear error when the address cannot be bound', async () => {
     await assert.rejects(dns.listen(OTHER, '192.0.2.1', 0), (err: Error) => {
       assert.match(err.message, /embedded DNS server for network bbbbbbbbbbbb: cannot listen on 192\.0\.2\.1:0\/udp/);

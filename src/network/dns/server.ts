@@ -3,7 +3,7 @@
 // control plane (answer.ts); the rest is forwarded upstream (upstream.ts). Hostile input is
 // dropped: short or unparsable packets, responses (QR set), queries without a question.
 import dgram from 'node:dgram';
-import { isIPv6, createServer, type Server, type Socket } from 'node:net';
+import { BlockList, createServer, isIPv6, type Server, type Socket } from 'node:net';
 import packet from 'dns-packet';
 import { errnoCode, messageOf, systemError } from '../../lib/errors.ts';
 import { log as defaultLog } from '../../lib/log.ts';
@@ -26,6 +26,8 @@ const UDP_RCVBUF = 4 << 20;
 interface Listener {
   address: string;
   port: number;
+  /** Who may ask; undefined: anyone. */
+  allowed: BlockList | undefined;
   udp: dgram.Socket;
   tcp: Server;
   conns: Set<Socket>;
@@ -48,7 +50,8 @@ export class EmbeddedDns implements EmbeddedDnsServer {
   }
 
   /** Returns the port bound: `port`, or the one the kernel chose when `port` is 0. */
-  async listen(networkId: string, address: string, port = 53): Promise<number> {
+  async listen(networkId: string, address: string, port = 53, subnets?: readonly string[]): Promise<number> {
+    const allowed = subnets ? allowList(subnets) : undefined;
     await this.stop(networkId);
     if (this.#closing.signal.aborted) this.#closing = new AbortController();
     for (let attempt = 0; ; attempt++) {
@@ -56,10 +59,15 @@ export class EmbeddedDns implements EmbeddedDnsServer {
       const bound = udp.address().port;
       try {
         const conns = new Set<Socket>();
-        const tcp = await listenTcp(address, bound, networkId, (sock) => this.#serveTcp(networkId, sock, conns));
-        udp.on('message', (msg, rinfo) => this.#serveUdp(networkId, udp, msg, rinfo));
+        const tcp = await listenTcp(address, bound, networkId, (sock) => {
+          if (allowed && !isAllowed(allowed, sock.remoteAddress)) sock.destroy();
+          else this.#serveTcp(networkId, sock, conns);
+        });
+        udp.on('message', (msg, rinfo) => {
+          if (!allowed || isAllowed(allowed, rinfo.address)) this.#serveUdp(networkId, udp, msg, rinfo);
+        });
         udp.on('error', (err) => this.#log.warn('embedded DNS: udp socket error', { network: networkId, error: err.message }));
-        this.#nets.set(networkId, { address, port: bound, udp, tcp, conns });
+        this.#nets.set(networkId, { address, port: bound, allowed, udp, tcp, conns });
         this.#log.debug('embedded DNS listening', { network: networkId, address, port: bound });
         return bound;
       } catch (err) {
@@ -104,7 +112,13 @@ export class EmbeddedDns implements EmbeddedDnsServer {
       this.#log.warn('embedded DNS: lookup failed', { network: networkId, error: messageOf(err) });
       return errorReply(query, 'SERVFAIL');
     }
-    const upstreams = this.#upstreams(networkId);
+    let upstreams: Upstream[];
+    try {
+      upstreams = this.#upstreams(networkId);
+    } catch (err) {
+      this.#log.warn('embedded DNS: no upstream nameservers', { network: networkId, error: messageOf(err) });
+      return errorReply(query, 'SERVFAIL');
+    }
     if (upstreams.length === 0) return errorReply(query, 'SERVFAIL');
     if (this.#forwards >= MAX_FORWARDS) return errorReply(query, 'REFUSED');
     this.#forwards++;
@@ -174,6 +188,22 @@ export class EmbeddedDns implements EmbeddedDnsServer {
       );
     });
   }
+}
+
+/** CIDRs ("172.18.0.0/16", "fd00::/64") as a BlockList; a bad one is a caller's bug: throw. */
+function allowList(subnets: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of subnets) {
+    const [net = '', bits] = cidr.split('/');
+    const type = isIPv6(net) ? 'ipv6' : 'ipv4';
+    list.addSubnet(net, bits === undefined ? (type === 'ipv6' ? 128 : 32) : Number(bits), type);
+  }
+  return list;
+}
+
+function isAllowed(list: BlockList, address: string | undefined): boolean {
+  if (!address) return false;
+  return list.check(address, isIPv6(address) ? 'ipv6' : 'ipv4');
 }
 
 function bindUdp(address: string, port: number, networkId: string): Promise<dgram.Socket> {

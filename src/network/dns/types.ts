@@ -48,9 +48,11 @@ export interface EmbeddedDnsServer {
    * Serve `networkId` on address:port (port 53 unless given; tests use a high port). The address
    * must exist (the bridge is up). Throws a clear error when it cannot be bound. Listening again
    * on the same network first stops the old listeners. Resolves to the port bound (port 0: the
-   * kernel picks one free for both udp and tcp, for tests).
+   * kernel picks one free for both udp and tcp, for tests). With `subnets` (the network's CIDRs),
+   * queries from other sources are ignored: the gateway address is reachable from every bridge
+   * through the host, and one network's containers must not read another's names.
    */
-  listen(networkId: string, address: string, port?: number): Promise<number>;
+  listen(networkId: string, address: string, port?: number, subnets?: readonly string[]): Promise<number>;
   /** Stop serving one network (no-op when it is not served). */
   stop(networkId: string): Promise<void>;
   /** Stop every network and abort forwarded queries in flight. */

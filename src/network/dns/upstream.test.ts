@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseUpstream } from './upstream.ts';
+import { hostUpstreams, parseUpstream } from './upstream.ts';
 
 describe('parseUpstream', () => {
   it('reads addresses with and without ports', () => {
@@ -15,5 +15,15 @@ describe('parseUpstream', () => {
     for (const s of ['', 'dns.example', '10.0.0.2:0', '10.0.0.2:70000', '10.0.0.2:x', '[::1]:', '[nope]:53', '999.1.1.1']) {
       assert.equal(parseUpstream(s), undefined, s);
     }
+  });
+});
+
+describe('hostUpstreams', () => {
+  it('prefers --dns, then the host nameservers without loopback ones, unless those are all', () => {
+    const conf = '# generated\nnameserver 127.0.0.53\nnameserver 10.0.0.2\n  nameserver fd00::53\nsearch corp.example\nnameserver bogus\n';
+    assert.deepEqual(hostUpstreams(conf), ['10.0.0.2', 'fd00::53']);
+    assert.deepEqual(hostUpstreams(conf, ['192.0.2.53']), ['192.0.2.53']);
+    assert.deepEqual(hostUpstreams('nameserver 127.0.0.53\nnameserver ::1\n'), ['127.0.0.53', '::1']);
+    assert.deepEqual(hostUpstreams(''), []);
   });
 });

@@ -34,6 +34,22 @@ function checked(host: string, port: string | undefined): Upstream | undefined {
   return { host: h, port: p };
 }
 
+/**
+ * A daemon's upstreams: --dns when given, else the nameservers of the host's resolv.conf with the
+ * loopback ones left out unless they are all there is. (Forwarding happens in the host's network
+ * namespace, so a loopback resolver such as systemd-resolved's 127.0.0.53 does work as a last resort.)
+ */
+export function hostUpstreams(resolvConf: string, dnsFlag: readonly string[] = []): string[] {
+  if (dnsFlag.length > 0) return [...dnsFlag];
+  const all: string[] = [];
+  for (const line of resolvConf.split('\n')) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    if (m?.[1] && parseUpstream(m[1])) all.push(m[1]);
+  }
+  const remote = all.filter((ns) => !/^127\./.test(ns) && ns !== '::1');
+  return remote.length > 0 ? remote : all;
+}
+
 export interface ForwardOptions {
   proto: 'udp' | 'tcp';
   timeoutMs: number;
