@@ -176,6 +176,19 @@ describe('forwarding', () => {
     }
   });
 
+  it('moves on at once from an upstream port that refuses (ICMP port unreachable)', async () => {
+    const closed = await blackHole();
+    await closed.close(); // nothing listens there any more
+    try {
+      upstreams = [closed.address, upstream.address];
+      const t0 = performance.now();
+      assert.deepEqual(await client().resolve4('example.org'), ['93.184.216.34']);
+      assert.ok(performance.now() - t0 < 250, 'did not wait for the timeout');
+    } finally {
+      upstreams = [upstream.address];
+    }
+  });
+
   it('answers SERVFAIL when no upstream answers, when they all fail, or when there are none', async () => {
     const hole = await blackHole();
     try {
