@@ -26,8 +26,6 @@ const UDP_RCVBUF = 4 << 20;
 interface Listener {
   address: string;
   port: number;
-  /** Who may ask; undefined: anyone. */
-  allowed: BlockList | undefined;
   udp: dgram.Socket;
   tcp: Server;
   conns: Set<Socket>;
@@ -67,7 +65,7 @@ export class EmbeddedDns implements EmbeddedDnsServer {
           if (!allowed || isAllowed(allowed, rinfo.address)) this.#serveUdp(networkId, udp, msg, rinfo);
         });
         udp.on('error', (err) => this.#log.warn('embedded DNS: udp socket error', { network: networkId, error: err.message }));
-        this.#nets.set(networkId, { address, port: bound, allowed, udp, tcp, conns });
+        this.#nets.set(networkId, { address, port: bound, udp, tcp, conns });
         this.#log.debug('embedded DNS listening', { network: networkId, address, port: bound });
         return bound;
       } catch (err) {
