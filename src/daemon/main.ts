@@ -4,7 +4,7 @@
 // what was opened so far.
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { helpText, loadConfig, type DaemonConfig } from './config.ts';
 import { readBuildInfo } from './build-info.ts';
 import { acquireDaemonLock } from './lock.ts';
@@ -29,6 +29,8 @@ import type { ContainerDefaults } from '../container/service.ts';
 import type { HostCaps } from '../container/hostconfig.ts';
 import { registerContainerRoutes } from '../api/routes/containers.ts';
 import { registerExecRoutes } from '../api/routes/exec.ts';
+import { registerAuthRoutes } from '../api/routes/auth.ts';
+import { DistributionService } from '../registry/service.ts';
 import { hostSyscalls } from '../host/syscalls.ts';
 import { log, setLogLevel } from '../lib/log.ts';
 import { messageOf } from '../lib/errors.ts';
@@ -116,7 +118,15 @@ async function main(argv: string[]): Promise<void> {
 
   const routes = new Router();
   registerSystemRoutes(routes, { system: new DiskUsageService(images, containers.api), info, events });
-  registerImageRoutes(routes, images);
+  const distribution = new DistributionService({
+    images,
+    insecureRegistries: config.insecureRegistries,
+    mirrors: config.registryMirrors,
+    certsDirs: [join(dirname(config.configFile), 'certs.d'), '/etc/docker/certs.d'],
+    maxConcurrentDownloads: config.maxConcurrentDownloads,
+  });
+  registerImageRoutes(routes, images, distribution);
+  registerAuthRoutes(routes, distribution);
   registerContainerRoutes(routes, containers.api);
   registerExecRoutes(routes, containers.api);
   await life.open('api', startApiServer(config, routes, { serverVersion: build.version }), (api) => api.close());

@@ -14,6 +14,8 @@ export interface RegisterOptions {
   /** Full references to point at the image ("docker.io/library/busybox:latest"). */
   tags?: string[];
   parent?: Digest | null;
+  /** Repo digests to record with the image: ["docker.io/library/busybox@sha256:…", manifest digest]. */
+  digests?: [string, Digest][];
 }
 
 export interface Registered {
@@ -51,6 +53,7 @@ export async function registerImage(svc: ImageService, configBytes: Buffer, stag
       const prev = svc.records.setTag(ref, id, now);
       if (prev) moved.push([ref, prev]);
     }
+    for (const [ref, manifest] of opts.digests ?? []) svc.records.setDigestRef(ref, id, manifest);
   });
   return { id, config, moved };
 }

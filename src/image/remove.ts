@@ -37,15 +37,18 @@ export async function removeImage(svc: ImageService, refOrId: string, opts: Remo
     const refs = [...svc.records.tagsOf(img.id), ...svc.records.digestsOf(img.id)];
 
     if (ref) {
-      // By name: untag it; delete the image only when nothing else names it.
-      if (refs.length === 1 && users.length > 0 && !opts.force) {
+      // By name: untag it; delete the image only when nothing else names it. A tag's repo
+      // digests (from a pull) go with the repository's last tag, as in moby's ImageDelete.
+      const sameRepoDigests = ref.includes('@') ? [] : repoDigestsLeftWith(svc, ref, img.id);
+      if (refs.length - sameRepoDigests.length === 1 && users.length > 0 && !opts.force) {
         const name = familiarString(parseNormalizedNamed(ref));
         throw conflict(
           `conflict: unable to remove repository reference "${name}" (must force) - container ${shortId(users[0]!.id)} is using its referenced image ${shortId(img.id)}`,
         );
       }
       untag(svc, ref, img.id, out);
-      if (refs.length > 1) return finish(svc, out);
+      for (const d of sameRepoDigests) untag(svc, d, img.id, out);
+      if (refs.length - sameRepoDigests.length > 1) return finish(svc, out);
     } else if (refs.length > 0) {
       // By ID: only an image with at most one tag, all names in one repository, goes unforced.
       const repos = new Set(refs.map((r) => familiarRepo(r)));
@@ -59,6 +62,13 @@ export async function removeImage(svc: ImageService, refOrId: string, opts: Remo
     await deleteChain(svc, img.id, opts.noPrune, out);
     return finish(svc, out);
   });
+}
+
+/** The image's digest references in the tag's repository, when that tag is its last one there. */
+function repoDigestsLeftWith(svc: ImageService, tagRef: string, id: Digest): string[] {
+  const repo = familiarRepo(tagRef);
+  if (svc.records.tagsOf(id).some((t) => t !== tagRef && familiarRepo(t) === repo)) return [];
+  return svc.records.digestsOf(id).filter((d) => familiarRepo(d) === repo);
 }
 
 function checkDeletable(svc: ImageService, id: Digest, force: boolean, users: { id: string; running: boolean }[]): void {

@@ -11,8 +11,16 @@ import { importImage } from '../../image/import.ts';
 import { loadImages } from '../../image/load.ts';
 import { saveImages } from '../../image/save.ts';
 import { progressBar } from '../progress.ts';
+import type { Reference } from '../../image/reference.ts';
+import { decodeRegistryAuth } from '../../registry/client/auth.ts';
+import { type ProgressMessage, pullReference, type PullOptions } from '../../registry/pull.ts';
 
-export function registerImageRoutes(routes: RouteTable, images: ImageService): void {
+/** What the image routes need from the distribution client (registry/pull.ts). */
+export interface PullBackend {
+  pull(ref: Reference, opts: PullOptions): Promise<void>;
+}
+
+export function registerImageRoutes(routes: RouteTable, images: ImageService, dist?: PullBackend): void {
   routes.add('GET', '/images/json', async (ctx) => {
     const list = await listImages(images, {
       all: ctx.queryBool('all'),
@@ -23,6 +31,11 @@ export function registerImageRoutes(routes: RouteTable, images: ImageService): v
   });
 
   routes.add('POST', '/images/create', async (ctx) => {
+    const fromImage = ctx.query.get('fromImage');
+    if (fromImage && dist) {
+      await sendPull(ctx, dist, fromImage);
+      return;
+    }
     const fromSrc = ctx.query.get('fromSrc');
     if (fromSrc === null) {
       throw invalidParameter('pulling images from a registry (fromImage) is not available in this Wharf version yet');
@@ -91,6 +104,26 @@ async function sendSave(ctx: RequestContext, images: ImageService, names: string
   body.on('error', () => ctx.res.destroy()); // a broken save must not look complete
   body.pipe(ctx.res);
   await new Promise<void>((resolve) => ctx.res.once('close', resolve));
+}
+
+/** Docker's pull progress stream; errors before the first line are plain HTTP errors (404 etc.). */
+async function sendPull(ctx: RequestContext, dist: PullBackend, fromImage: string): Promise<void> {
+  const ref = pullReference(fromImage, ctx.query.get('tag'));
+  const auth = decodeRegistryAuth(ctx.req.headers['x-registry-auth'] as string | undefined);
+  const stream = ctx.jsonStream();
+  const abort = new AbortController();
+  stream.onClose(() => abort.abort(new Error('pull canceled: the client went away')));
+  const progress = (m: ProgressMessage) => {
+    const d = m.progressDetail;
+    stream.write(d?.current !== undefined && d.total ? { ...m, progress: progressBar(d.current, d.total) } : m);
+  };
+  try {
+    await dist.pull(ref, { platform: ctx.query.get('platform') || undefined, auth, signal: abort.signal, progress });
+  } catch (err) {
+    if (!ctx.res.headersSent) throw err;
+    stream.write(streamErrorLine(err));
+  }
+  stream.end();
 }
 
 function opt<K extends string>(key: K, v: string | null): { [P in K]?: string } {

@@ -12,11 +12,13 @@ export interface ConnectOptions {
   purpose?: 'pull' | 'push';
   userAgent?: string;
   signal?: AbortSignal;
+  /** Leave out Docker Hub mirrors (a caller that tried them itself). */
+  skipMirrors?: boolean;
 }
 
 export async function connectRegistry(hosts: RegistryHosts, registry: string, opts: ConnectOptions = {}): Promise<RegistryClient> {
   const purpose = opts.purpose ?? 'pull';
-  const endpoints = await hosts.endpoints(registry, purpose);
+  const endpoints = (await hosts.endpoints(registry, purpose)).filter((e) => !(opts.skipMirrors && e.mirror));
   let lastErr: unknown;
   for (const endpoint of endpoints) {
     const client = new RegistryClient({
