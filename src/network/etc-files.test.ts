@@ -29,12 +29,26 @@ describe('/etc/resolv.conf', () => {
 });
 
 describe('network modes', () => {
-  it('parses none, host, container:<x>; the default falls back to none', () => {
+  it('parses none, host, container:<x>, the default bridge and user-defined networks', () => {
     assert.deepEqual(parseNetworkMode('none').mode, { kind: 'none' });
     assert.deepEqual(parseNetworkMode('host').mode, { kind: 'host' });
     assert.deepEqual(parseNetworkMode('container:web').mode, { kind: 'container', ref: 'web' });
-    assert.equal(parseNetworkMode(undefined).bridgeFallback, true);
-    assert.equal(parseNetworkMode('bridge').bridgeFallback, true);
-    assert.throws(() => parseNetworkMode('mynet'), /network mynet not found/);
+    assert.deepEqual(parseNetworkMode(undefined), { mode: { kind: 'bridge' }, display: 'bridge' });
+    assert.deepEqual(parseNetworkMode('default').mode, { kind: 'bridge' });
+    assert.deepEqual(parseNetworkMode('mynet'), { mode: { kind: 'network', name: 'mynet' }, display: 'mynet' });
+    assert.throws(() => parseNetworkMode('container:'), /No such container/);
+  });
+});
+
+describe('resolv.conf behind the embedded DNS', () => {
+  it('has the gateway as its only nameserver and ndots:0', () => {
+    const r = resolvConf({ host: 'nameserver 10.0.0.1\nsearch corp.example\n', keepLoopback: false, embeddedDns: '172.18.0.1' });
+    assert.equal(r, 'nameserver 172.18.0.1\nsearch corp.example\noptions ndots:0\n');
+    const own = resolvConf({ host: '', keepLoopback: false, embeddedDns: '172.18.0.1', dnsOptions: ['ndots:3'] });
+    assert.equal(own, 'nameserver 172.18.0.1\noptions ndots:3\n');
+  });
+  it('hosts lists one line per address', () => {
+    const text = hostsFile({ hostname: 'web', ips: ['172.18.0.2', '172.19.0.2'] });
+    assert.deepEqual(text.trimEnd().split('\n').slice(-2), ['172.18.0.2\tweb', '172.19.0.2\tweb']);
   });
 });

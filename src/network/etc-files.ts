@@ -24,6 +24,8 @@ export interface HostsInput {
   domainname?: string;
   /** The container's own address, when it has one besides loopback. */
   ip?: string;
+  /** Its addresses on several networks (one line each, as Docker adds one per endpoint). */
+  ips?: string[];
   /** --add-host entries "name:ip" (or "name=ip"). */
   extraHosts?: string[];
 }
@@ -34,10 +36,8 @@ export function hostsFile(h: HostsInput): string {
     const m = /^([^:=]+)[:=](.+)$/.exec(e);
     if (m) lines.push(`${m[2]}\t${m[1]}`);
   }
-  if (h.ip) {
-    const names = h.domainname ? `${h.hostname}.${h.domainname} ${h.hostname}` : h.hostname;
-    lines.push(`${h.ip}\t${names}`);
-  }
+  const names = h.domainname ? `${h.hostname}.${h.domainname} ${h.hostname}` : h.hostname;
+  for (const ip of [...(h.ip ? [h.ip] : []), ...(h.ips ?? [])]) lines.push(`${ip}\t${names}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -49,6 +49,8 @@ export interface ResolvInput {
   dns?: string[];
   dnsSearch?: string[];
   dnsOptions?: string[];
+  /** The embedded DNS server's address (user-defined networks): the only nameserver. */
+  embeddedDns?: string;
 }
 
 const isLoopback = (ns: string) => /^127\./.test(ns) || ns === '::1' || ns === '0:0:0:0:0:0:0:1';
@@ -72,6 +74,11 @@ export function resolvConf(r: ResolvInput): string {
   if (nameservers.length === 0) nameservers = DEFAULT_NAMESERVERS;
   if (r.dnsSearch && r.dnsSearch.length > 0) search = r.dnsSearch.filter((s) => s !== '.');
   if (r.dnsOptions && r.dnsOptions.length > 0) options = r.dnsOptions;
+  if (r.embeddedDns) {
+    // Docker's resolv.conf behind its embedded server: ndots:0 unless the user chose ndots.
+    nameservers = [r.embeddedDns];
+    if (!(options ?? []).some((o) => o.startsWith('ndots:'))) options = [...(options ?? []), 'ndots:0'];
+  }
   const out = [...other];
   for (const ns of nameservers) out.push(`nameserver ${ns}`);
   if (search && search.length > 0) out.push(`search ${search.join(' ')}`);
@@ -105,10 +112,14 @@ export interface EtcFilesInput {
   /** Host networking: the host's own hosts file and loopback resolvers. */
   hostNetwork: boolean;
   ip?: string;
+  ips?: string[];
   extraHosts?: string[];
   dns?: string[];
   dnsSearch?: string[];
   dnsOptions?: string[];
+  embeddedDns?: string;
+  /** The host's resolv.conf text, when the caller has read it already. */
+  hostResolv?: string;
 }
 
 export interface EtcPaths {
@@ -129,10 +140,11 @@ export async function writeEtcFiles(f: EtcFilesInput): Promise<EtcPaths> {
       if (m) hosts += `${m[2]}\t${m[1]}\n`;
     }
   } else {
-    hosts = hostsFile({ hostname: f.hostname, ...opt('domainname', f.domainname), ...opt('ip', f.ip), extraHosts: f.extraHosts ?? [] });
+    hosts = hostsFile({ hostname: f.hostname, ...opt('domainname', f.domainname), ...opt('ip', f.ip), ips: f.ips ?? [], extraHosts: f.extraHosts ?? [] });
   }
   const resolv = resolvConf({
-    host: await hostResolvConf(),
+    host: f.hostResolv ?? (await hostResolvConf()),
+    ...opt('embeddedDns', f.embeddedDns),
     keepLoopback: f.hostNetwork,
     dns: f.dns ?? [],
     dnsSearch: f.dnsSearch ?? [],
@@ -140,6 +152,14 @@ export async function writeEtcFiles(f: EtcFilesInput): Promise<EtcPaths> {
   });
   await Promise.all([replace(paths.hostnamePath, `${hostname}\n`), replace(paths.hostsPath, hosts), replace(paths.resolvConfPath, resolv)]);
   return paths;
+}
+
+/**
+ * Rewrites /etc/hosts of a running container (live connect/disconnect) in place: the file is
+ * bind-mounted, so a rename would leave the container looking at the old one.
+ */
+export async function rewriteHosts(dir: string, h: HostsInput): Promise<void> {
+  await writeFile(etcPaths(dir).hostsPath, hostsFile(h), { mode: 0o644 });
 }
 
 export function etcPaths(dir: string): EtcPaths {

@@ -1,0 +1,99 @@
+// Which networks a new container is attached to (HostConfig.NetworkMode plus
+// NetworkingConfig.EndpointsConfig), and the checks dockerd makes of each endpoint's settings:
+// aliases and static addresses on user-defined networks only, addresses inside the subnet.
+import { isIPv4 } from 'node:net';
+import { invalidParameter, notFound, WharfError } from '../lib/errors.ts';
+import { contains, ipToNum, parseCidr4 } from './ipam.ts';
+import { isUserDefined, parseNetworkMode } from './mode.ts';
+import type { EndpointRequest, NetworkRecord, NetworkRecords } from './records.ts';
+import type { EndpointSettings } from './types.ts';
+
+/** An error of start-time networking, in dockerd's words (never restated as a runtime error). */
+export class NetworkSetupError extends WharfError {
+  constructor(message: string) {
+    super('System', message.startsWith('failed to set up container networking: ') ? message : `failed to set up container networking: ${message}`);
+  }
+}
+
+function invalidEndpoint(msg: string): WharfError {
+  return invalidParameter(`invalid endpoint settings:\n${msg}`);
+}
+
+export const CONFLICT_HOST = 'container cannot be disconnected from host network or connected to host network';
+export const CONFLICT_SHARED = 'container sharing network namespace with another container or host cannot be connected to any other network';
+export const CONFLICT_NONE = 'container cannot be connected to multiple networks with one of the networks in private (none) mode';
+
+const MAC = /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/;
+
+/** The request half of EndpointSettings, as stored. */
+export function endpointRequest(cfg: Partial<EndpointSettings> | null | undefined): EndpointRequest {
+  const c = cfg ?? {};
+  const out: EndpointRequest = {};
+  if (c.Aliases && c.Aliases.length > 0) out.Aliases = [...c.Aliases];
+  if (c.IPAMConfig && (c.IPAMConfig.IPv4Address || c.IPAMConfig.IPv6Address || (c.IPAMConfig.LinkLocalIPs ?? []).length > 0)) out.IPAMConfig = { ...c.IPAMConfig };
+  if (c.MacAddress) out.MacAddress = c.MacAddress.toLowerCase().replaceAll('-', ':');
+  if (c.DriverOpts && Object.keys(c.DriverOpts).length > 0) out.DriverOpts = { ...c.DriverOpts };
+  if (c.Links && c.Links.length > 0) out.Links = [...c.Links];
+  if (c.GwPriority) out.GwPriority = c.GwPriority;
+  return out;
+}
+
+/** dockerd's validateEndpointSettings for one network. */
+export function validateEndpoint(n: NetworkRecord, req: EndpointRequest): void {
+  const userDefined = !n.builtin && isUserDefined(n.name);
+  if ((req.Aliases ?? []).length > 0 && !userDefined) throw invalidEndpoint('network-scoped alias is supported only for containers in user defined networks');
+  const v4 = req.IPAMConfig?.IPv4Address;
+  const v6 = req.IPAMConfig?.IPv6Address;
+  if (v4 || v6) {
+    if (!userDefined) throw invalidEndpoint('user specified IP address is supported on user defined networks only');
+    if (!n.userSubnet) throw invalidEndpoint('user specified IP address is supported only when connecting to networks with user configured subnets');
+  }
+  if (v4) {
+    if (!isIPv4(v4)) throw invalidEndpoint(`invalid IPv4 address: ${v4}`);
+    if (!n.bridge || !contains(parseCidr4(n.bridge.subnet), ipToNum(v4))) throw invalidEndpoint(`no configured subnet or ip-range contain the IP address ${v4}`);
+  }
+  if (v6) throw invalidEndpoint(`no configured subnet or ip-range contain the IP address ${v6}`);
+  if (req.MacAddress && !MAC.test(req.MacAddress)) throw invalidEndpoint(`invalid MAC address: ${req.MacAddress}`);
+}
+
+export interface PlannedAttachment {
+  network: NetworkRecord;
+  config: EndpointRequest;
+}
+
+/**
+ * The networks of a new container, primary first. `multiple`: API 1.44+ lets a create name
+ * several networks; before, one only. `bridgeEnabled`: --bridge=none turns the default into none.
+ */
+export function planAttachments(
+  records: NetworkRecords,
+  networkMode: string,
+  endpoints: Record<string, Partial<EndpointSettings> | null> | null | undefined,
+  multiple: boolean,
+  bridgeEnabled: boolean,
+): PlannedAttachment[] {
+  const eps = endpoints ?? {};
+  const keys = Object.keys(eps);
+  if (!multiple && keys.length > 1) throw invalidParameter(`Container cannot be connected to network endpoints: ${keys.join(', ')}`);
+  const mode = parseNetworkMode(networkMode).mode;
+  if (mode.kind === 'container') return [];
+  const builtinName = mode.kind === 'bridge' ? (bridgeEnabled ? 'bridge' : 'none') : mode.kind === 'network' ? undefined : mode.kind;
+  const primary = builtinName ? records.byName(builtinName) : records.find((mode as { name: string }).name);
+  if (!primary) throw notFound(`network ${mode.kind === 'network' ? mode.name : builtinName} not found`);
+  const isPrimaryKey = (k: string) => k === primary.name || k === primary.id || (mode.kind === 'network' && k === mode.name) || (mode.kind === 'bridge' && (k === 'bridge' || k === 'default'));
+  const primaryKey = keys.find(isPrimaryKey);
+  const out: PlannedAttachment[] = [{ network: primary, config: endpointRequest(primaryKey !== undefined ? eps[primaryKey] : undefined) }];
+  for (const k of keys) {
+    if (isPrimaryKey(k)) continue;
+    const n = records.find(k);
+    if (!n) throw notFound(`network ${k} not found`);
+    if (out.some((p) => p.network.id === n.id)) continue;
+    if (primary.driver === 'host') throw invalidParameter(CONFLICT_HOST);
+    if (primary.driver === 'null' || n.driver === 'null') throw invalidParameter(CONFLICT_NONE);
+    if (n.driver === 'host') throw invalidParameter(CONFLICT_HOST);
+    if (primary.builtin !== n.builtin) throw invalidParameter('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
+    out.push({ network: n, config: endpointRequest(eps[k]) });
+  }
+  for (const p of out) validateEndpoint(p.network, p.config);
+  return out;
+}

@@ -1,0 +1,278 @@
+// A container's networking while it runs. On start: addresses leased (one transaction), host
+// ports reserved, a network namespace made, one veth per bridge network, published ports
+// programmed, and /etc/hosts + /etc/resolv.conf written (the embedded DNS on user-defined
+// networks, the host's resolvers on the default bridge). On exit, failed start or removal all
+// of it is undone. Live connect/disconnect change a running container's endpoints and hosts.
+import { randomId } from '../lib/fsutil.ts';
+import { conflict, forbidden, invalidParameter, messageOf, notFound, systemError, WharfError } from '../lib/errors.ts';
+import { log } from '../lib/log.ts';
+import { tx } from '../store/db.ts';
+import { OPT_HOST_BINDING } from './create.ts';
+import type { ContainerNet } from './deps.ts';
+import type { EndpointSpec, PortBinding } from './driver.ts';
+import { CONFLICT_HOST, CONFLICT_NONE, CONFLICT_SHARED, endpointRequest, NetworkSetupError, planAttachments, validateEndpoint } from './endpoint-config.ts';
+import { rewriteHosts, writeEtcFiles, type EtcPaths } from './etc-files.ts';
+import { firstFree, ipToNum, macFromIp, parseCidr4, usable } from './ipam.ts';
+import { parseNetworkMode } from './mode.ts';
+import { PortAllocationError, portRequests } from './ports.ts';
+import type { Attachment, LiveEndpoint, NetworkRecord, PublishedPort } from './records.ts';
+import type { NetworkService } from './service.ts';
+import type { EndpointSettings } from './types.ts';
+
+export interface NetworkSetUp {
+  etc: EtcPaths;
+  /** The namespace made for the container (bridge networks); absent for none and host. */
+  netnsPath?: string;
+  hostNetwork: boolean;
+}
+
+export function endpointSpec(containerId: string, netnsPath: string, ep: LiveEndpoint, defaultRoute: boolean): EndpointSpec {
+  return { containerId, netnsPath, ifName: ep.ifName, ipv4: `${ep.ipv4}/${ep.prefixLen}`, mac: ep.mac, defaultRoute };
+}
+
+function bindings(ep: LiveEndpoint, ports: PublishedPort[]): PortBinding[] {
+  return ports.map((p) => ({ ...p, containerIp: ep.ipv4 }));
+}
+
+/** Leases an address (the requested one, else the first free) and names the endpoint. Runs inside a transaction. */
+function allocate(svc: NetworkService, containerId: string, n: NetworkRecord, att: Attachment, ifName: string): LiveEndpoint {
+  const endpointId = randomId();
+  if (!n.bridge) return { endpointId, ifName: '', ipv4: '', prefixLen: 0, gateway: '', mac: '', ports: [] };
+  const b = n.bridge;
+  const subnet = parseCidr4(b.subnet);
+  const scope = { subnet, range: b.ipRange ? parseCidr4(b.ipRange) : undefined, gateway: b.gateway, reserved: b.reserved };
+  const want = att.config.IPAMConfig?.IPv4Address;
+  let ip: string;
+  if (want) {
+    if (!usable(scope, ipToNum(want))) throw new NetworkSetupError(want === b.gateway ? 'Address already in use' : `no configured subnet or ip-range contain the IP address ${want}`);
+    const holder = svc.records.leaseHolder(n.id, want);
+    if (holder !== undefined && holder !== containerId) throw new NetworkSetupError('Address already in use');
+    ip = want;
+  } else {
+    const free = firstFree(scope, svc.records.leased(n.id));
+    if (!free) throw new NetworkSetupError(`no available IPv4 addresses on this network's address pools: ${n.name} (${n.id})`);
+    ip = free;
+  }
+  svc.records.releaseLease(n.id, containerId);
+  svc.records.lease(n.id, ip, containerId);
+  return { endpointId, ifName, ipv4: ip, prefixLen: subnet.bits, gateway: b.gateway, mac: att.config.MacAddress || macFromIp(ip), ports: [] };
+}
+
+/** The network an attachment names: by ID, else (recreated meanwhile) by name. */
+function networkOf(svc: NetworkService, a: Attachment): NetworkRecord {
+  const n = svc.records.get(a.networkId) ?? svc.records.byName(a.networkName);
+  if (!n) throw new NetworkSetupError(`network ${a.networkName} not found`);
+  if (n.id !== a.networkId) {
+    tx(svc.deps.db, () => {
+      svc.records.deleteAttachment(a.containerId, a.networkId);
+      svc.records.putAttachment({ ...a, networkId: n.id });
+    });
+    a.networkId = n.id;
+  }
+  return n;
+}
+
+function extraHosts(svc: NetworkService, c: ContainerNet): string[] {
+  return c.extraHosts.map((e) => {
+    const m = /^([^:=]+)([:=])host-gateway$/.exec(e);
+    if (!m) return e;
+    const gw = svc.hostGateway();
+    if (!gw) throw new NetworkSetupError('unable to derive the IP value for host-gateway');
+    return `${m[1]}${m[2]}${gw}`;
+  });
+}
+
+export async function setUpNetworking(svc: NetworkService, c: ContainerNet): Promise<NetworkSetUp> {
+  const mode = parseNetworkMode(c.networkMode).mode;
+  if (mode.kind === 'container') throw systemError('a container sharing another container\'s network has no networking of its own');
+  let atts = svc.records.attachmentsOf(c.id);
+  if (atts.length === 0) {
+    // Created before networks existed: attach as its mode says.
+    const plan = planAttachments(svc.records, c.networkMode, {}, false, svc.deps.config.bridge !== null);
+    tx(svc.deps.db, () => svc.save(c.id, plan));
+    atts = svc.records.attachmentsOf(c.id);
+  }
+  const nets = atts.map((a) => ({ a, n: networkOf(svc, a) }));
+  const hostResolv = await svc.deps.hostResolvConf();
+  const hosts = extraHosts(svc, c);
+  const bridged = nets.filter((x) => x.n.bridge);
+  const base = {
+    dir: c.dir,
+    hostname: c.hostname,
+    ...(c.domainname ? { domainname: c.domainname } : {}),
+    extraHosts: hosts,
+    dns: c.dns.length > 0 ? c.dns : svc.deps.config.dns,
+    dnsSearch: c.dnsSearch.length > 0 ? c.dnsSearch : svc.deps.config.dnsSearch,
+    dnsOptions: c.dnsOptions.length > 0 ? c.dnsOptions : svc.deps.config.dnsOptions,
+    hostResolv,
+  };
+  if (bridged.length === 0) {
+    tx(svc.deps.db, () => {
+      for (const { a, n } of nets) svc.records.setEndpoint(c.id, a.networkId, allocate(svc, c.id, n, a, ''));
+    });
+    const etc = await writeEtcFiles({ ...base, hostNetwork: mode.kind === 'host' });
+    return { etc, hostNetwork: mode.kind === 'host' };
+  }
+
+  const gwIndex = bridged.findIndex((x) => !x.n.internal);
+  const eps: LiveEndpoint[] = [];
+  tx(svc.deps.db, () => {
+    svc.records.putSandbox(c.id, '');
+    bridged.forEach(({ a, n }, i) => {
+      const ep = allocate(svc, c.id, n, a, `eth${i}`);
+      svc.records.setEndpoint(c.id, a.networkId, ep);
+      eps.push(ep);
+    });
+  });
+  try {
+    const gw = gwIndex >= 0 ? bridged[gwIndex]! : undefined;
+    let published: PublishedPort[] = [];
+    if (gw) {
+      const bindIp = gw.n.options[OPT_HOST_BINDING] || svc.deps.config.defaultBindIp;
+      const requests = portRequests(c.portBindings, c.exposedPorts, c.publishAll).map((r) => (r.hostIp === '' ? { ...r, hostIp: bindIp } : r));
+      try {
+        published = await svc.ports.allocate(c.id, requests);
+      } catch (err) {
+        if (!(err instanceof PortAllocationError)) throw err;
+        throw new NetworkSetupError(`driver failed programming external connectivity on endpoint ${c.name} (${eps[gwIndex]!.endpointId}): ${err.message}`);
+      }
+    }
+    const netns = await svc.deps.dataPlane.createSandbox(c.id);
+    tx(svc.deps.db, () => svc.records.putSandbox(c.id, netns));
+    for (const [i, { n }] of bridged.entries()) await svc.deps.dataPlane.connect(svc.spec(n), endpointSpec(c.id, netns, eps[i]!, i === gwIndex));
+    if (gw && published.length > 0) {
+      const ep = { ...eps[gwIndex]!, ports: published };
+      await svc.deps.dataPlane.publish(svc.spec(gw.n), endpointSpec(c.id, netns, ep, true), bindings(ep, published));
+      tx(svc.deps.db, () => svc.records.setEndpoint(c.id, gw.a.networkId, ep));
+    }
+    svc.names.changed();
+    const first = bridged[0]!.n;
+    const embeddedDns = svc.deps.dns && !first.builtin ? first.bridge!.gateway : undefined;
+    const etc = await writeEtcFiles({ ...base, hostNetwork: false, ips: eps.map((e) => e.ipv4), ...(embeddedDns ? { embeddedDns } : {}) });
+    for (const { n } of bridged) svc.emit(n, 'connect', { container: c.id });
+    return { etc, netnsPath: netns, hostNetwork: false };
+  } catch (err) {
+    await tearDownNetworking(svc, c.id, false);
+    throw err instanceof NetworkSetupError || (err instanceof WharfError && err.kind !== 'System') ? err : new NetworkSetupError(messageOf(err));
+  }
+}
+
+/** Undoes a container's networking (idempotent): ports, veths, namespace, leases. */
+export async function tearDownNetworking(svc: NetworkService, containerId: string, events = true): Promise<void> {
+  const live = svc.records.attachmentsOf(containerId).filter((a) => a.endpoint);
+  const netns = svc.records.sandbox(containerId);
+  const warn = (what: string) => (e: unknown) => log.warn(`network teardown: ${what}`, { id: containerId, error: messageOf(e) });
+  for (const a of [...live].reverse()) {
+    const n = svc.records.get(a.networkId);
+    const ep = a.endpoint!;
+    if (!n?.bridge || netns === undefined) continue;
+    const spec = endpointSpec(containerId, netns, ep, false);
+    if (ep.ports.length > 0) await svc.deps.dataPlane.unpublish(svc.spec(n), spec, bindings(ep, ep.ports)).catch(warn('unpublish'));
+    await svc.deps.dataPlane.disconnect(svc.spec(n), spec).catch(warn('disconnect'));
+  }
+  if (netns !== undefined) await svc.deps.dataPlane.removeSandbox(containerId).catch(warn('sandbox'));
+  svc.ports.release(containerId);
+  tx(svc.deps.db, () => {
+    for (const a of live) svc.records.setEndpoint(containerId, a.networkId, null);
+    svc.records.releaseLeasesOf(containerId);
+    svc.records.deleteSandbox(containerId);
+  });
+  svc.names.changed();
+  if (!events) return;
+  for (const a of live) {
+    const n = svc.records.get(a.networkId);
+    if (n?.bridge) svc.emit(n, 'disconnect', { container: containerId });
+  }
+}
+
+/** The container is gone: its networking and its wishes. */
+export async function forgetContainer(svc: NetworkService, containerId: string): Promise<void> {
+  await tearDownNetworking(svc, containerId);
+  tx(svc.deps.db, () => svc.records.deleteAttachmentsOf(containerId));
+}
+
+async function refreshHosts(svc: NetworkService, c: ContainerNet): Promise<void> {
+  const ips = svc.records
+    .attachmentsOf(c.id)
+    .filter((a) => a.endpoint?.ipv4)
+    .map((a) => a.endpoint!.ipv4);
+  await rewriteHosts(c.dir, { hostname: c.hostname, ...(c.domainname ? { domainname: c.domainname } : {}), ips, extraHosts: extraHosts(svc, c) });
+}
+
+/** POST /networks/{id}/connect for one container, under its lock. */
+export async function connectContainer(svc: NetworkService, containerId: string, n: NetworkRecord, cfg: Partial<EndpointSettings>): Promise<void> {
+  const c = svc.containers.get(containerId);
+  if (!c) throw notFound(`No such container: ${containerId}`);
+  if (c.removing) throw conflict(`Container ${c.id} is marked for removal and cannot be connected or disconnected to the network`);
+  const mode = parseNetworkMode(c.networkMode).mode;
+  if (mode.kind === 'container') throw invalidParameter(CONFLICT_SHARED);
+  if (mode.kind === 'host' || n.driver === 'host') throw invalidParameter(CONFLICT_HOST);
+  const atts = svc.records.attachmentsOf(c.id);
+  if (atts.some((a) => a.networkId === n.id)) throw forbidden(`endpoint with name ${c.name} already exists in network ${n.name}`);
+  const onNone = atts.some((a) => svc.records.get(a.networkId)?.driver === 'null');
+  if (mode.kind === 'none' || onNone || n.driver === 'null') throw invalidParameter(CONFLICT_NONE);
+  const req = endpointRequest(cfg);
+  validateEndpoint(n, req);
+  const att: Attachment = { containerId: c.id, networkId: n.id, networkName: n.name, seq: svc.records.nextSeq(c.id), config: req, endpoint: null };
+  const netns = svc.records.sandbox(c.id);
+  if (!c.running || !netns || !n.bridge) {
+    tx(svc.deps.db, () => svc.records.putAttachment(att));
+    return;
+  }
+  const used = new Set(atts.map((a) => a.endpoint?.ifName));
+  let k = 0;
+  while (used.has(`eth${k}`)) k++;
+  const hasRoute = atts.some((a) => a.endpoint?.ifName && !svc.records.get(a.networkId)?.internal);
+  tx(svc.deps.db, () => {
+    att.endpoint = allocate(svc, c.id, n, att, `eth${k}`);
+    svc.records.putAttachment(att);
+  });
+  try {
+    await svc.deps.dataPlane.connect(svc.spec(n), endpointSpec(c.id, netns, att.endpoint!, !hasRoute && !n.internal));
+  } catch (err) {
+    await svc.deps.dataPlane.disconnect(svc.spec(n), endpointSpec(c.id, netns, att.endpoint!, false)).catch(() => {});
+    tx(svc.deps.db, () => {
+      svc.records.deleteAttachment(c.id, n.id);
+      svc.records.releaseLease(n.id, c.id);
+    });
+    throw err instanceof NetworkSetupError ? err : systemError(`failed to connect container ${c.name} to network ${n.name}: ${messageOf(err)}`, err);
+  }
+  svc.names.changed();
+  await refreshHosts(svc, c);
+  svc.emit(n, 'connect', { container: c.id });
+}
+
+/** POST /networks/{id}/disconnect for one container, under its lock. */
+export async function disconnectContainer(svc: NetworkService, containerId: string, ref: string, force: boolean): Promise<void> {
+  const c = svc.containers.get(containerId);
+  if (!c) throw notFound(`No such container: ${containerId}`);
+  const n = svc.records.find(ref);
+  const att = svc.records.attachmentsOf(c.id).find((a) => (n ? a.networkId === n.id : a.networkName === ref));
+  if (!c.running || !att?.endpoint || (!n && force)) {
+    if (!att) {
+      if (!n && !force) throw notFound(`network ${ref} not found`);
+      throw systemError(`container ${c.id} is not connected to network ${n?.name ?? ref}`);
+    }
+    tx(svc.deps.db, () => svc.records.deleteAttachment(c.id, att.networkId));
+    return;
+  }
+  if (!n) throw notFound(`network ${ref} not found`);
+  if (parseNetworkMode(c.networkMode).mode.kind === 'host' && n.driver === 'host') throw invalidParameter(CONFLICT_HOST);
+  const ep = att.endpoint;
+  const netns = svc.records.sandbox(c.id);
+  if (n.bridge && netns) {
+    const spec = endpointSpec(c.id, netns, ep, false);
+    if (ep.ports.length > 0) {
+      await svc.deps.dataPlane.unpublish(svc.spec(n), spec, bindings(ep, ep.ports));
+      svc.ports.release(c.id, ep.ports);
+    }
+    await svc.deps.dataPlane.disconnect(svc.spec(n), spec);
+  }
+  tx(svc.deps.db, () => {
+    svc.records.deleteAttachment(c.id, n.id);
+    svc.records.releaseLease(n.id, c.id);
+  });
+  svc.names.changed();
+  await refreshHosts(svc, c);
+  svc.emit(n, 'disconnect', { container: c.id });
+}
