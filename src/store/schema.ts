@@ -128,4 +128,19 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (digest, repository)
   );
   `,
+  `
+  -- The build cache (build/cache.ts): a step's key (parent image, instruction, files copied)
+  -- → the image it made. Images stay in the images table; a record whose image is gone is
+  -- a miss and is dropped.
+  CREATE TABLE build_cache (
+    key          TEXT PRIMARY KEY,                 -- sha256 hex of the step's inputs
+    image_id     TEXT NOT NULL,
+    parent_id    TEXT,                             -- the image the step ran on
+    description  TEXT NOT NULL,                    -- the instruction, for builder prune/df
+    created_at   TEXT NOT NULL,
+    last_used_at TEXT NOT NULL,
+    usage_count  INTEGER NOT NULL DEFAULT 1
+  );
+  CREATE INDEX build_cache_image ON build_cache(image_id);
+  `,
 ];
