@@ -19,7 +19,7 @@ import { ImageService } from '../image/service.ts';
 import { Router } from '../api/router.ts';
 import { startApiServer } from '../api/server.ts';
 import { registerSystemRoutes } from '../api/routes/system.ts';
-import { registerImageRoutes } from '../api/routes/images.ts';
+import { registerImagePushRoute, registerImageRoutes } from '../api/routes/images.ts';
 import { DiskUsageService } from './disk-usage.ts';
 import { ConmonRuntime } from '../runtime/conmon-runtime.ts';
 import type { OciLinuxResources, OciProcess } from '../runtime/runtime.ts';
@@ -31,6 +31,7 @@ import { registerContainerRoutes } from '../api/routes/containers.ts';
 import { registerExecRoutes } from '../api/routes/exec.ts';
 import { registerAuthRoutes } from '../api/routes/auth.ts';
 import { DistributionService } from '../registry/service.ts';
+import { PushService } from '../registry/push.ts';
 import { hostSyscalls } from '../host/syscalls.ts';
 import { log, setLogLevel } from '../lib/log.ts';
 import { messageOf } from '../lib/errors.ts';
@@ -126,6 +127,7 @@ async function main(argv: string[]): Promise<void> {
     maxConcurrentDownloads: config.maxConcurrentDownloads,
   });
   registerImageRoutes(routes, images, distribution);
+  registerImagePushRoute(routes, new PushService(images, distribution.hosts, { maxConcurrentUploads: config.maxConcurrentUploads }));
   registerAuthRoutes(routes, distribution);
   registerContainerRoutes(routes, containers.api);
   registerExecRoutes(routes, containers.api);

@@ -14,6 +14,8 @@ import { progressBar } from '../progress.ts';
 import type { Reference } from '../../image/reference.ts';
 import { decodeRegistryAuth } from '../../registry/client/auth.ts';
 import { type ProgressMessage, pullReference, type PullOptions } from '../../registry/pull.ts';
+import type { PushEvents, PushRequest } from '../../registry/push.ts';
+import type { LayerCompression } from '../../registry/compress.ts';
 
 /** What the image routes need from the distribution client (registry/pull.ts). */
 export interface PullBackend {
@@ -124,6 +126,45 @@ async function sendPull(ctx: RequestContext, dist: PullBackend, fromImage: strin
     stream.write(streamErrorLine(err));
   }
   stream.end();
+}
+
+/** What the push route needs (registry/push.ts's PushService). */
+export interface PushBackend {
+  parse(name: string, tag: string | undefined): unknown;
+  push(name: string, req: PushRequest, events: PushEvents): Promise<void>;
+}
+
+/**
+ * POST /images/{name}/push: dockerd's progress stream. A malformed name is a plain 400; from
+ * "The push refers to repository" on, errors come in the stream. `compression` (gzip, zstd)
+ * is Wharf's own parameter.
+ */
+export function registerImagePushRoute(routes: RouteTable, pusher: PushBackend): void {
+  routes.add('POST', '/images/{name*}/push', async (ctx) => {
+    const name = ctx.params.name!;
+    const tag = ctx.query.get('tag') || undefined;
+    const compression = ctx.query.get('compression') || undefined;
+    if (compression !== undefined && compression !== 'gzip' && compression !== 'zstd') {
+      throw invalidParameter(`unsupported compression "${compression}": gzip or zstd`);
+    }
+    pusher.parse(name, tag);
+    const auth = decodeRegistryAuth(ctx.req.headers['x-registry-auth'] as string | undefined);
+    const stream = ctx.jsonStream();
+    const abort = new AbortController();
+    stream.onClose(() => abort.abort(new Error('push canceled: the client went away')));
+    const events: PushEvents = {
+      status: (status) => stream.write({ status }),
+      layer: (id, status, d) =>
+        stream.write(d ? { status, progressDetail: d, progress: progressBar(d.current, d.total), id } : { status, progressDetail: {}, id }),
+      aux: (aux) => stream.write({ progressDetail: {}, aux }),
+    };
+    try {
+      await pusher.push(name, { tag, auth, compression: compression as LayerCompression | undefined, signal: abort.signal }, events);
+    } catch (err) {
+      stream.write(streamErrorLine(err));
+    }
+    stream.end();
+  });
 }
 
 function opt<K extends string>(key: K, v: string | null): { [P in K]?: string } {
