@@ -1,0 +1,159 @@
+// The bridge data plane (driver.ts's NetworkDataPlane): Linux bridges, veth pairs into
+// per-container network namespaces, and iptables rules for masquerading, isolation and
+// published ports. Links and namespaces are made in-process over rtnetlink (host/netlink.ts:
+// ≈1 ms a sandbox, ≈1.5 ms a connect, no process spawned); rules through iptables-restore
+// (firewall.ts), which a plain `run` on a bridge never needs.
+//
+// What is ours, found again after a restart: bridges carrying our alias (links.ts), every
+// file in <runDir>/netns, and the chains named with our prefix (rules.ts).
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Iptables, type FirewallHost } from '../../host/firewall.ts';
+import { canonicalIp } from '../../host/netlink-exec.ts';
+import { type LinkInfo, type NetlinkHost, WorkerNetlink } from '../../host/netlink.ts';
+import { conflict, errnoCode, invalidParameter } from '../../lib/errors.ts';
+import type { BridgeNetworkSpec, EndpointSpec, Expected, NetworkDataPlane, PortBinding } from '../driver.ts';
+import { BridgeFirewall } from './firewall.ts';
+import { bridgeOps, checkIfName, checkNetwork, gatewayCidr, hostVethName, insideOps, isOurBridge, vethOps } from './links.ts';
+
+export interface BridgePlaneOptions {
+  /** The daemon's directory for network state under its exec root; sandboxes are <runDir>/netns/<id>. */
+  runDir: string;
+  /** Prefix of our firewall chains and bridge marks: unique per daemon on a host. Default "WHARF". */
+  chainPrefix?: string;
+  netlink?: NetlinkHost;
+  firewall?: FirewallHost;
+}
+
+export class BridgeDataPlane implements NetworkDataPlane {
+  readonly prefix: string;
+  readonly netnsDir: string;
+  readonly firewall: BridgeFirewall;
+  private readonly nl: NetlinkHost;
+
+  constructor(opts: BridgePlaneOptions) {
+    this.prefix = opts.chainPrefix ?? 'WHARF';
+    this.netnsDir = join(opts.runDir, 'netns');
+    this.nl = opts.netlink ?? new WorkerNetlink();
+    this.firewall = new BridgeFirewall(opts.firewall ?? new Iptables(), this.prefix);
+  }
+
+  sandboxPath(containerId: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(containerId) || containerId.startsWith('.')) throw invalidParameter(`invalid container ID ${JSON.stringify(containerId)}`);
+    return join(this.netnsDir, containerId);
+  }
+
+  async ensureNetwork(net: BridgeNetworkSpec): Promise<void> {
+    checkNetwork(net);
+    await this.ensureLinks(net, await this.nl.links());
+    await this.firewall.setNetwork(net);
+  }
+
+  async removeNetwork(net: BridgeNetworkSpec): Promise<void> {
+    await this.firewall.removeNetwork(net.id);
+    const link = (await this.nl.links()).find((l) => l.name === net.bridge);
+    // A bridge the admin made (no mark of ours) is left to the admin.
+    if (link && isOurBridge(link.alias, this.prefix)) await this.nl.apply(undefined, [{ op: 'delLink', link: net.bridge }]);
+  }
+
+  async createSandbox(containerId: string): Promise<string> {
+    const path = this.sandboxPath(containerId);
+    try {
+      await this.nl.createNetns(path);
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+      // A leftover of the container's last run: a fresh namespace, without its old veths.
+      await this.nl.removeNetns(path);
+      await this.nl.createNetns(path);
+    }
+    return path;
+  }
+
+  async removeSandbox(containerId: string): Promise<void> {
+    await this.firewall.unpublish(containerId);
+    await this.nl.removeNetns(this.sandboxPath(containerId));
+  }
+
+  async connect(net: BridgeNetworkSpec, ep: EndpointSpec): Promise<void> {
+    checkIfName(ep.ifName, 'interface');
+    let host = hostVethName();
+    for (let attempt = 0; ; attempt++) {
+      const [res] = await this.nl.apply(undefined, vethOps(net, ep, host));
+      if (res === '') break;
+      if (attempt === 2) throw conflict(`cannot connect container ${ep.containerId} to ${net.bridge}: interface name ${ep.ifName} or ${host} is taken`);
+      // EEXIST: our random name, or the interface in the sandbox (a connect that did not finish).
+      const inside = await this.nl.links(ep.netnsPath);
+      if (inside.some((l) => l.name === ep.ifName)) await this.nl.apply(ep.netnsPath, [{ op: 'delLink', link: ep.ifName }]);
+      host = hostVethName();
+    }
+    try {
+      await this.nl.apply(ep.netnsPath, insideOps(net, ep));
+    } catch (err) {
+      await this.nl.apply(undefined, [{ op: 'delLink', link: host }]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async disconnect(net: BridgeNetworkSpec, ep: EndpointSpec): Promise<void> {
+    await this.firewall.unpublish(ep.containerId, net.id);
+    try {
+      await this.nl.apply(ep.netnsPath, [{ op: 'delLink', link: ep.ifName }]);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err; // the sandbox is gone, and the veth with it
+    }
+  }
+
+  async publish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void> {
+    if (net.internal || ports.length === 0) return; // as dockerd: nothing is published from an internal network
+    await this.firewall.publish(net, ep.containerId, ports);
+  }
+
+  async unpublish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void> {
+    if (ports.length === 0) return;
+    await this.firewall.unpublish(ep.containerId, net.id, ports);
+  }
+
+  async reconcile(expected: Expected): Promise<void> {
+    for (const n of expected.networks) checkNetwork(n);
+    const links = await this.nl.links();
+    const wanted = new Set(expected.networks.map((n) => n.bridge));
+    const stale = links.filter((l) => l.kind === 'bridge' && isOurBridge(l.alias, this.prefix) && !wanted.has(l.name));
+    if (stale.length > 0) await this.nl.apply(undefined, stale.map((l) => ({ op: 'delLink' as const, link: l.name })));
+    for (const n of expected.networks) await this.ensureLinks(n, links);
+    const keep = new Set(expected.sandboxes);
+    for (const id of await this.sandboxFiles()) if (!keep.has(id)) await this.nl.removeNetns(join(this.netnsDir, id));
+    const ports = [...expected.ports].map(([containerId, p]) => ({ net: p.network, containerId, bindings: p.ports }));
+    await this.firewall.reset(expected.networks, ports);
+  }
+
+  async close(): Promise<void> {
+    try {
+      for (const id of await this.sandboxFiles()) await this.nl.removeNetns(join(this.netnsDir, id));
+      const ours = (await this.nl.links()).filter((l) => l.kind === 'bridge' && isOurBridge(l.alias, this.prefix));
+      if (ours.length > 0) await this.nl.apply(undefined, ours.map((l) => ({ op: 'delLink' as const, link: l.name })));
+      await this.firewall.teardown();
+      await this.nl.releaseNetnsDir(this.netnsDir);
+    } finally {
+      await this.nl.close();
+    }
+  }
+
+  /** Makes the bridge match the spec: created if missing, addresses exactly the gateway(s). */
+  private async ensureLinks(net: BridgeNetworkSpec, links: LinkInfo[]): Promise<void> {
+    const existing = links.find((l) => l.name === net.bridge);
+    if (existing && existing.kind !== 'bridge') throw conflict(`cannot create bridge ${net.bridge}: an interface of kind ${existing.kind || 'device'} has that name`);
+    await this.nl.apply(undefined, bridgeOps(net, this.prefix, existing === undefined));
+    const want = new Set([gatewayCidr(net.gateway, net.subnet), ...(net.ipv6 ? [gatewayCidr(net.ipv6.gateway, net.ipv6.subnet)] : [])].map(canonicalIp));
+    const extra = (await this.nl.addresses()).filter((a) => a.link === net.bridge && a.scope === 0 && !want.has(a.cidr));
+    if (extra.length > 0) await this.nl.apply(undefined, extra.map((a) => ({ op: 'delAddr' as const, link: net.bridge, cidr: a.cidr })));
+  }
+
+  private async sandboxFiles(): Promise<string[]> {
+    try {
+      return (await readdir(this.netnsDir)).filter((f) => !f.startsWith('.'));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+}
