@@ -9,7 +9,8 @@ import { invalidParameter, notFound } from '../lib/errors.ts';
 import { log } from '../lib/log.ts';
 import { tx } from '../store/db.ts';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, parseSecurityOpt } from '../runtime/spec/index.ts';
-import { BRIDGE_FALLBACK_WARNING, parseNetworkMode } from '../network/mode.ts';
+import { parseNetworkMode } from '../network/mode.ts';
+import { portRequests } from '../network/ports.ts';
 import { commandLine, mergeImageConfig, validateConfig } from './config.ts';
 import { checkHostConfig } from './hostconfig.ts';
 import { initialState, type ContainerRecord } from './model.ts';
@@ -22,6 +23,8 @@ export interface CreateOptions {
   name?: string;
   /** "os/arch[/variant]" from the query (API 1.41+). */
   platform?: string;
+  /** API 1.44+: NetworkingConfig may name several networks. */
+  multipleNetworks?: boolean;
 }
 
 const GOARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
@@ -53,14 +56,24 @@ export async function createContainer(svc: ContainerService, body: ContainerCrea
   svc.runtimeBinary(hostConfig.Runtime); // "Unknown runtime specified x"
 
   const net = parseNetworkMode(hostConfig.NetworkMode);
-  if (net.bridgeFallback) warnings.push(BRIDGE_FALLBACK_WARNING);
+  const publishes = Object.keys(hostConfig.PortBindings ?? {}).length > 0 || (hostConfig.PublishAllPorts ?? false);
   if (net.mode.kind === 'container') {
+    // runconfig's ErrConflict* checks: the namespace is another container's.
     if (config.Hostname) throw invalidParameter('conflicting options: hostname and the network mode');
+    if ((hostConfig.Dns ?? []).length > 0) throw invalidParameter('conflicting options: dns and the network mode');
+    if ((hostConfig.ExtraHosts ?? []).length > 0) throw invalidParameter('conflicting options: custom host-to-IP mapping and the network mode');
+    if (publishes) throw invalidParameter('conflicting options: port publishing and the container type network mode');
+    if (config.MacAddress) throw invalidParameter('conflicting options: mac-address and the network mode');
     const peer = svc.records.resolve(net.mode.ref);
     hostConfig.NetworkMode = `container:${peer.id}`;
   } else {
     hostConfig.NetworkMode = net.display;
   }
+  if (net.mode.kind === 'host' && publishes) warnings.push('Published ports are discarded when using host network mode');
+  portRequests(hostConfig.PortBindings, config.ExposedPorts, false); // malformed ports fail here, not at start
+  const networks = svc.deps.network.plan(hostConfig.NetworkMode, body.NetworkingConfig?.EndpointsConfig, opts.multipleNetworks ?? true);
+  // Config.MacAddress (deprecated in 1.44) belongs to the primary endpoint.
+  if (config.MacAddress && networks[0] && !networks[0].config.MacAddress) networks[0].config.MacAddress = config.MacAddress;
   if (hostConfig.PidMode?.startsWith('container:')) svc.records.resolve(hostConfig.PidMode.slice(10));
   if (hostConfig.IpcMode?.startsWith('container:')) svc.records.resolve(hostConfig.IpcMode.slice(10));
 
@@ -105,7 +118,10 @@ export async function createContainer(svc: ContainerService, body: ContainerCrea
       if (!svc.deps.images.records.get(img.id)) throw notFound(`No such image: ${userConfig.Image}`);
       await svc.deps.snapshotter.prepare(rec.snapshotKey, rec.layer ?? undefined);
       prepared = true;
-      tx(svc.deps.db, () => svc.records.insert(rec));
+      tx(svc.deps.db, () => {
+        svc.records.insert(rec);
+        svc.deps.network.save(id, networks);
+      });
     });
   } catch (err) {
     svc.records.invalidate(id);

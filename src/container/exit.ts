@@ -23,6 +23,7 @@ export async function handleExit(svc: ContainerService, exit: ExitEvent): Promis
     svc.stoppedHooks(rec);
     await svc.runtime.delete(rec.id, { force: true }).catch((e: unknown) => log.warn('exit: runtime delete', { id: rec.id, error: String(e) }));
     await unmountRootfs(svc, rec.id).catch((e: unknown) => log.warn('exit: unmount', { id: rec.id, error: String(e) }));
+    await svc.deps.network.tearDown(rec.id).catch((e: unknown) => log.warn('exit: networking', { id: rec.id, error: String(e) }));
     const finishedAt = goRfc3339Nano(exit.exitedAt.toISOString());
     const ranMs = exit.exitedAt.getTime() - Date.parse(rec.state.StartedAt);
     let next: ContainerRecord = { ...rec, state: exitedState(rec.state, exit.exitCode, finishedAt, exit.oomKilled) };

@@ -135,9 +135,6 @@ export function checkHostConfig(hc: HostConfig, caps: HostCaps): string[] {
     if (u.Soft > u.Hard) throw invalidParameter(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
   }
   checkLogConfig(hc);
-  if ((hc.PortBindings && Object.keys(hc.PortBindings).length > 0) || hc.PublishAllPorts) {
-    warnings.push('Published ports are discarded: port publishing comes with bridge networking, which this Wharf version does not have yet.');
-  }
   return warnings;
 }
 

@@ -4,7 +4,8 @@ import { configForInspect } from './config.ts';
 import { hostConfigForInspect } from './hostconfig.ts';
 import type { ContainerRecord } from './model.ts';
 import type { ContainerService } from './service.ts';
-import type { ContainerInspect, ContainerState, EndpointSettings, NetworkSettings } from './types.ts';
+import { networkInfo } from './network-view.ts';
+import type { ContainerInspect, ContainerState, NetworkSettings } from './types.ts';
 
 /** As dockerd: only json-file's file is shown; local's files are not an API. */
 function logPath(svc: ContainerService, rec: ContainerRecord): string {
@@ -39,7 +40,7 @@ export async function inspectContainer(svc: ContainerService, ref: string, opts:
     GraphDriver: await graphDriver(svc, rec),
     Mounts: [],
     Config: configForInspect(rec.config),
-    NetworkSettings: networkSettings(rec),
+    NetworkSettings: networkSettings(svc, rec),
   };
   if (opts.size) {
     const sizes = await svc.sizes(rec);
@@ -89,53 +90,28 @@ async function graphDriver(svc: ContainerService, rec: ContainerRecord): Promise
   }
 }
 
-/** The network a container is on, as the Networks map names it. */
-export function networkName(rec: ContainerRecord): string {
-  if (rec.networkMode === 'host') return 'host';
-  if (rec.networkMode.startsWith('container:')) return '';
-  return 'none';
-}
-
-export function endpoint(): EndpointSettings {
-  return {
-    IPAMConfig: null,
-    Links: null,
-    Aliases: null,
-    MacAddress: '',
-    DriverOpts: null,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
-  };
-}
-
-function networkSettings(rec: ContainerRecord): NetworkSettings {
-  const net = networkName(rec);
-  const running = rec.state.Running;
+/** dockerd fills the deprecated top-level fields from the default bridge's endpoint. */
+function networkSettings(svc: ContainerService, rec: ContainerRecord): NetworkSettings {
+  const s = svc.deps.network.settings(networkInfo(rec));
+  const b = s.bridge;
   return {
     Bridge: '',
-    SandboxID: running && net !== '' ? rec.id : '',
-    SandboxKey: running && net === 'none' ? `/proc/${rec.state.Pid}/ns/net` : '',
-    Ports: {},
+    SandboxID: s.sandboxId,
+    SandboxKey: s.sandboxKey,
+    Ports: s.ports,
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    EndpointID: '',
-    Gateway: '',
+    EndpointID: b?.EndpointID ?? '',
+    Gateway: b?.Gateway ?? '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    IPAddress: '',
-    IPPrefixLen: 0,
+    IPAddress: b?.IPAddress ?? '',
+    IPPrefixLen: b?.IPPrefixLen ?? 0,
     IPv6Gateway: '',
-    MacAddress: '',
-    Networks: net === '' ? {} : { [net]: endpoint() },
+    MacAddress: b?.MacAddress ?? '',
+    Networks: s.networks,
   };
 }

@@ -3,7 +3,9 @@
 // label, name, network, publish, since, status, volume.
 import { invalidParameter, notFound } from '../lib/errors.ts';
 import { matchLabels } from '../lib/filters.ts';
-import { endpoint, networkName } from './inspect.ts';
+import { portSummaries } from '../network/settings.ts';
+import type { PortMap } from '../network/types.ts';
+import { networkInfo } from './network-view.ts';
 import { statusText, type ContainerRecord } from './model.ts';
 import type { ContainerService } from './service.ts';
 import type { ContainerSummary } from './types.ts';
@@ -48,12 +50,14 @@ export async function listContainers(svc: ContainerService, opts: ListOptions): 
     if (exited.length > 0 && !(rec.state.Status === 'exited' && rec.hasBeenStarted && exited.includes(rec.state.ExitCode))) continue;
     if (!matchAny(f.get('health'), (v) => (rec.state.Health?.Status ?? 'none') === v)) continue;
     if (ancestors && !ancestors.has(rec.imageId)) continue;
-    if (!matchAny(f.get('network'), (v) => v === networkName(rec) || v === rec.networkMode)) continue;
+    const net = svc.deps.network.settings(networkInfo(rec));
+    if (!matchAny(f.get('network'), (v) => Object.entries(net.networks).some(([name, es]) => name === v || (v !== '' && es.NetworkID.startsWith(v))))) continue;
     if (!matchAny(f.get('isolation'), (v) => v === 'default' || v === '')) continue;
     if (isTask?.every((v) => v === 'true' || v === '1')) continue; // no swarm tasks here
     if (!matchAny(f.get('expose'), (v) => exposes(rec, v))) continue;
-    if (f.has('publish') || f.has('volume')) continue; // nothing is published or mounted yet
-    out.push(await summary(svc, rec, opts.size));
+    if (!matchAny(f.get('publish'), (v) => publishes(net.ports, v))) continue;
+    if (f.has('volume')) continue; // nothing is mounted yet
+    out.push(await summary(svc, rec, opts.size, net));
     if (opts.limit !== undefined && opts.limit > 0 && out.length >= opts.limit) break;
   }
   return out;
@@ -104,6 +108,20 @@ function ancestorIds(svc: ContainerService, refs: string[] | undefined): Set<str
   return out;
 }
 
+/** publish=80, 80/udp or a range: a container port published on the host (moby's PublishPorts). */
+function publishes(ports: PortMap, v: string): boolean {
+  if (v.includes(':')) throw invalidParameter(`filter for 'publish' should not contain ':': ${v}`);
+  const m = /^(\d+)(?:-(\d+))?(?:\/(\w+))?$/.exec(v);
+  if (!m) throw invalidParameter(`invalid filter 'publish=${v}'`);
+  const lo = Number(m[1]);
+  const hi = Number(m[2] ?? m[1]);
+  const proto = m[3] ?? 'tcp';
+  return Object.entries(ports).some(([key, bindings]) => {
+    const [port = '', pr = 'tcp'] = key.split('/');
+    return (bindings ?? []).length > 0 && pr === proto && Number(port) >= lo && Number(port) <= hi;
+  });
+}
+
 /** expose=80, 80/tcp or a range 8000-8080/tcp. */
 function exposes(rec: ContainerRecord, v: string): boolean {
   const m = /^(\d+)(?:-(\d+))?(?:\/(\w+))?$/.exec(v);
@@ -117,7 +135,7 @@ function exposes(rec: ContainerRecord, v: string): boolean {
   });
 }
 
-async function summary(svc: ContainerService, rec: ContainerRecord, size: boolean): Promise<ContainerSummary> {
+async function summary(svc: ContainerService, rec: ContainerRecord, size: boolean, net: ReturnType<ContainerService['deps']['network']['settings']>): Promise<ContainerSummary> {
   const images = svc.deps.images;
   // The name the user gave while it still names the same image, else the image ID (moby).
   let image = rec.image;
@@ -126,7 +144,6 @@ async function summary(svc: ContainerService, rec: ContainerRecord, size: boolea
   } catch {
     image = rec.imageId;
   }
-  const net = networkName(rec);
   const out: ContainerSummary = {
     Id: rec.id,
     Names: [rec.name],
@@ -134,12 +151,12 @@ async function summary(svc: ContainerService, rec: ContainerRecord, size: boolea
     ImageID: rec.imageId,
     Command: [rec.path, ...rec.args].join(' '),
     Created: Math.floor(Date.parse(rec.created) / 1000),
-    Ports: [],
+    Ports: portSummaries(net.ports),
     Labels: rec.config.Labels ?? {},
     State: rec.state.Status,
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode || 'default' },
-    NetworkSettings: { Networks: net === '' ? {} : { [net]: endpoint() } },
+    NetworkSettings: { Networks: net.networks },
     Mounts: [],
   };
   if (size) {

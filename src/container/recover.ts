@@ -33,6 +33,7 @@ export async function recoverContainers(svc: ContainerService): Promise<void> {
         // Created but never started: the daemon died in between. Undo it.
         await svc.runtime.delete(rec.id, { force: true }).catch(() => {});
         await unmountRootfs(svc, rec.id);
+        await svc.deps.network.tearDown(rec.id);
         svc.save({ ...rec, state: { ...withStatus(rec.state, rec.hasBeenStarted ? 'exited' : 'created'), Pid: 0 } });
       } else if (r.status === 'exited') {
         await handleExit(svc, r.exit);

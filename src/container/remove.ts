@@ -42,6 +42,7 @@ export async function removeContainer(svc: ContainerService, ref: string, opts: 
           if (!isKind(e, 'NotFound')) log.debug('remove: runtime delete', { id: cur.id, error: String(e) });
         });
         await unmountRootfs(svc, cur.id);
+        await svc.deps.network.forget(cur.id);
         if (await svc.deps.snapshotter.stat(cur.snapshotKey)) await svc.deps.snapshotter.remove(cur.snapshotKey);
         await rm(svc.containerDir(cur.id), { recursive: true, force: true });
         tx(svc.deps.db, () => svc.records.delete(cur.id));

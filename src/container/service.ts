@@ -12,6 +12,7 @@ import type { ImageService } from '../image/service.ts';
 import type { Snapshotter } from '../snapshot/snapshotter.ts';
 import type { ContainerRuntime, LogConfig, OciLinuxResources, OciProcess, RuntimeBinary } from '../runtime/runtime.ts';
 import type { ExecInput, ResourcesInput, SpecInput } from '../runtime/spec/index.ts';
+import type { ContainerNetworking } from '../network/deps.ts';
 import { invalidParameter } from '../lib/errors.ts';
 import { ContainerRecords } from './records.ts';
 import { AttachRegistry } from './attach.ts';
@@ -41,6 +42,8 @@ export interface ContainerServiceDeps {
   images: ImageService;
   snapshotter: Snapshotter;
   runtime: ContainerRuntime;
+  /** Networks: a container's endpoints, addresses, ports and /etc files on start (network/). */
+  network: ContainerNetworking;
   events: EventSink;
   sys: FsSyscalls;
   /** <data-root>/containers: per-container files (hostname, hosts, resolv.conf, logs). */

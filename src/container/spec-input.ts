@@ -24,6 +24,8 @@ export interface SpecEnv {
   hostNetwork: boolean;
   /** Another container's pid whose net namespace this one joins. */
   netPeerPid: number | undefined;
+  /** The network namespace the networks service made for this container (bridge networks). */
+  netnsPath?: string | undefined;
 }
 
 function nsMode(mode: string | undefined, what: string, env: SpecEnv): NamespaceMode | undefined {
@@ -130,6 +132,7 @@ export function buildSpecInput(rec: ContainerRecord, env: SpecEnv): SpecInput {
   if (h.UTSMode === 'host') ns.uts = 'host';
   if (env.hostNetwork) ns.net = 'host';
   else if (env.netPeerPid !== undefined) ns.net = { path: `/proc/${env.netPeerPid}/ns/net` };
+  else if (env.netnsPath) ns.net = { path: env.netnsPath, own: true };
   if (h.CgroupnsMode === 'host') ns.cgroup = 'host';
   else if (h.CgroupnsMode === 'private') ns.cgroup = 'private';
   spec.namespaces = ns;

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { conflict, invalidParameter, messageOf, notModified, WharfError } from '../lib/errors.ts';
 import { goRfc3339Nano, nowRfc3339Nano } from '../lib/gotime.ts';
 import { log } from '../lib/log.ts';
-import { etcPaths, writeEtcFiles, type EtcPaths } from '../network/etc-files.ts';
+import { NetworkSetupError } from '../network/endpoint-config.ts';
+import { etcPaths, type EtcPaths } from '../network/etc-files.ts';
 import { parseNetworkMode } from '../network/mode.ts';
 import type { ContainerRecord } from './model.ts';
 import { mountRootfs, unmountRootfs } from './rootfs.ts';
@@ -14,6 +15,7 @@ import type { ContainerService } from './service.ts';
 import { buildSpecInput } from './spec-input.ts';
 import { runningState } from './model.ts';
 import { removeContainer } from './remove.ts';
+import { networkView } from './network-view.ts';
 
 /** The SpecInput a container was started with, kept in its bundle: exec builds on it. */
 export const SPEC_INPUT_FILE = 'spec-input.json';
@@ -40,9 +42,12 @@ export async function startContainer(svc: ContainerService, ref: string): Promis
 /** Starts a container whose lock the caller holds (start, restart, restart policies, recovery). */
 export async function startLocked(svc: ContainerService, rec: ContainerRecord): Promise<ContainerRecord> {
   let created = false;
+  let networking = false;
   try {
     const net = parseNetworkMode(rec.hostConfig.NetworkMode);
     let netPeerPid: number | undefined;
+    let hostNetwork = false;
+    let netnsPath: string | undefined;
     let etc: EtcPaths;
     if (net.mode.kind === 'container') {
       const peer = svc.records.resolve(net.mode.ref);
@@ -50,17 +55,12 @@ export async function startLocked(svc: ContainerService, rec: ContainerRecord): 
       netPeerPid = peer.state.Pid;
       etc = etcPaths(svc.containerDir(peer.id));
     } else {
-      const h = rec.hostConfig;
-      etc = await writeEtcFiles({
-        dir: svc.containerDir(rec.id),
-        hostname: rec.config.Hostname ?? rec.id.slice(0, 12),
-        ...(rec.config.Domainname ? { domainname: rec.config.Domainname } : {}),
-        hostNetwork: net.mode.kind === 'host',
-        extraHosts: h.ExtraHosts ?? [],
-        dns: h.Dns ?? [],
-        dnsSearch: h.DnsSearch ?? [],
-        dnsOptions: h.DnsOptions ?? [],
-      });
+      // Namespace, endpoints, published ports and the /etc files (none and host: the files only).
+      networking = true;
+      const up = await svc.deps.network.setUp(networkView(svc, rec));
+      etc = up.etc;
+      hostNetwork = up.hostNetwork;
+      netnsPath = up.netnsPath;
     }
     const rootfs = await mountRootfs(svc, rec);
     const d = svc.deps.defaults;
@@ -72,8 +72,9 @@ export async function startLocked(svc: ContainerService, rec: ContainerRecord): 
       defaultUlimits: d.ulimits,
       cgroupParent: d.cgroupParent,
       noNewPrivileges: d.noNewPrivileges,
-      hostNetwork: net.mode.kind === 'host',
+      hostNetwork,
       netPeerPid,
+      netnsPath,
       peerPid: (ref, what) => {
         const peer = svc.records.resolve(ref);
         if (!peer.state.Running) throw conflict(`cannot join ${what} namespace of a non running container: ${peer.id}`);
@@ -111,6 +112,7 @@ export async function startLocked(svc: ContainerService, rec: ContainerRecord): 
     const failure = startError(err);
     if (created) await svc.runtime.delete(rec.id, { force: true }).catch((e: unknown) => log.warn('cleanup: runtime delete', { id: rec.id, error: String(e) }));
     await unmountRootfs(svc, rec.id).catch((e: unknown) => log.warn('cleanup: unmount', { id: rec.id, error: String(e) }));
+    if (networking) await svc.deps.network.tearDown(rec.id).catch((e: unknown) => log.warn('cleanup: networking', { id: rec.id, error: String(e) }));
     svc.attachments.drop(rec.id);
     const failed: ContainerRecord = {
       ...rec,
@@ -132,6 +134,7 @@ export async function startLocked(svc: ContainerService, rec: ContainerRecord): 
  * which is what the docker CLI reads to choose its exit code.
  */
 export function startError(err: unknown): { error: Error; exitCode: number; message: string } {
+  if (err instanceof NetworkSetupError) return { error: err, exitCode: 128, message: err.message };
   if (err instanceof WharfError && err.kind !== 'System') return { error: err, exitCode: 128, message: err.message };
   const reason = messageOf(err);
   const suffix = reason.endsWith(': unknown') ? '' : ': unknown';

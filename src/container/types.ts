@@ -1,8 +1,9 @@
 // Engine API container objects under their own names (swagger: ContainerConfig, HostConfig,
 // ContainerState, ContainerInspectResponse, ContainerSummary, ...). Defined once, here.
 import type { HealthConfig } from '../image/types.ts';
+import type { EndpointSettings } from '../network/types.ts';
 
-export type { HealthConfig };
+export type { EndpointSettings, HealthConfig };
 
 export interface ContainerConfig {
   Hostname?: string;
@@ -140,24 +141,6 @@ export interface HostConfig extends Resources {
   MaskedPaths?: string[] | null;
   ReadonlyPaths?: string[] | null;
   Init?: boolean | null;
-}
-
-export interface EndpointSettings {
-  IPAMConfig: unknown;
-  Links: string[] | null;
-  Aliases: string[] | null;
-  MacAddress: string;
-  DriverOpts: Record<string, string> | null;
-  GwPriority?: number;
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  IPv6Gateway: string;
-  GlobalIPv6Address: string;
-  GlobalIPv6PrefixLen: number;
-  DNSNames: string[] | null;
 }
 
 export interface NetworkingConfig {

@@ -2,6 +2,7 @@
 // directive given both ways is an error, unknown keys are an error — and Wharf's own:
 // live-restore is on by default and tcp:// without TLS needs --insecure-tcp.
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatHost, parseHost, plainTcpRefusal } from '../api/hosts.ts';
@@ -61,6 +62,10 @@ export interface DaemonConfig {
   bip?: string;
   bridge?: string;
   defaultAddressPools: AddressPool[];
+  /** Prefix of this daemon's firewall chains and bridge marks (default "WHARF"). */
+  fwPrefix?: string;
+  /** What "host-gateway" in --add-host stands for (default: the default bridge's gateway). */
+  hostGatewayIp?: string;
   // Kept for the services that will implement them (dockerd semantics).
   logDriver?: string;
   logOpts?: Record<string, string>;
@@ -289,16 +294,19 @@ function parsePools(g: Given | undefined): AddressPool[] {
 
 function addLater(cfg: DaemonConfig, given: Map<string, Given>): void {
   const v = (k: string) => given.get(k)?.value;
-  const strings: [string, 'logDriver' | 'ip' | 'fixedCidr' | 'storageDriver' | 'defaultShmSize' | 'seccompProfile' | 'cgroupParent'][] = [
+  const strings: [string, 'logDriver' | 'ip' | 'fixedCidr' | 'storageDriver' | 'defaultShmSize' | 'seccompProfile' | 'cgroupParent' | 'fwPrefix' | 'hostGatewayIp'][] = [
     ['log-driver', 'logDriver'],
     ['ip', 'ip'],
     ['fixed-cidr', 'fixedCidr'],
+    ['fw-prefix', 'fwPrefix'],
+    ['host-gateway-ip', 'hostGatewayIp'],
     ['storage-driver', 'storageDriver'],
     ['default-shm-size', 'defaultShmSize'],
     ['seccomp-profile', 'seccompProfile'],
     ['cgroup-parent', 'cgroupParent'],
   ];
   for (const [k, f] of strings) if (typeof v(k) === 'string') cfg[f] = v(k) as string;
+  checkNetworkValues(cfg);
   const bools: [string, 'iptables' | 'ipForward' | 'ipMasq' | 'icc' | 'ipv6' | 'userlandProxy' | 'init' | 'noNewPrivileges'][] = [
     ['iptables', 'iptables'],
     ['ip-forward', 'ipForward'],
@@ -339,6 +347,18 @@ function addLater(cfg: DaemonConfig, given: Map<string, Given>): void {
   }
   const proxies = v('proxies');
   if (proxies !== undefined) cfg.proxies = parseProxies(proxies as Record<string, unknown>);
+}
+
+/** dockerd's checks of the network directives, so a typo stops start-up with a clear reason. */
+function checkNetworkValues(cfg: DaemonConfig): void {
+  for (const [key, value] of [['ip', cfg.ip], ['host-gateway-ip', cfg.hostGatewayIp]] as const) {
+    if (value !== undefined && isIP(value) === 0) throw invalidParameter(`invalid ${key}: "${value}" is not an IP address`);
+  }
+  if (cfg.fixedCidr !== undefined) parseCidr(cfg.fixedCidr, 'fixed-cidr');
+  // Chain names "<prefix>-ISOLATION-1" must fit iptables' 28 characters.
+  if (cfg.fwPrefix !== undefined && !(/^[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*$/.test(cfg.fwPrefix) && cfg.fwPrefix.length <= 16)) {
+    throw invalidParameter(`invalid fw-prefix "${cfg.fwPrefix}": letters, digits, '_' and '-', at most 16 characters`);
+  }
 }
 
 function parseProxies(p: Record<string, unknown>): ProxyConfig {

@@ -28,6 +28,9 @@ import { openContainers, type OpenedContainers } from '../container/open.ts';
 import type { ContainerDefaults } from '../container/service.ts';
 import type { HostCaps } from '../container/hostconfig.ts';
 import { registerContainerRoutes } from '../api/routes/containers.ts';
+import { registerNetworkRoutes } from '../api/routes/networks.ts';
+import { containerLookup } from '../container/network-view.ts';
+import { openNetworks } from './networks.ts';
 import { registerExecRoutes } from '../api/routes/exec.ts';
 import { registerAuthRoutes } from '../api/routes/auth.ts';
 import { DistributionService } from '../registry/service.ts';
@@ -37,7 +40,7 @@ import { log, setLogLevel } from '../lib/log.ts';
 import { messageOf } from '../lib/errors.ts';
 
 /** What shutdown closes, in this order (each only if it was opened). */
-const SHUTDOWN_ORDER = ['containers', 'runtime', 'events', 'api', 'db', 'lock'] as const;
+const SHUTDOWN_ORDER = ['containers', 'networks', 'runtime', 'events', 'api', 'db', 'lock'] as const;
 
 // Signal handlers first: a SIGTERM at any point of start-up closes what was opened so far.
 const life = new Lifecycle(SHUTDOWN_ORDER);
@@ -95,11 +98,14 @@ async function main(argv: string[]): Promise<void> {
 
   const specFacts = readHostFacts();
   const runtime = await life.open('runtime', ConmonRuntime.open({ root: join(config.execRoot, 'runtime') }), (r) => r.close());
+  // Containers' networking outlives the daemon (live restore): close() only stops DNS and port reservations.
+  const networks = life.add('networks', openNetworks(config, db, events), (n) => n.close());
   containers = openContainers({
     db,
     images,
     snapshotter,
     runtime,
+    network: networks,
     events,
     sys: hostSyscalls(),
     dataDir: join(config.dataRoot, 'containers'),
@@ -114,6 +120,9 @@ async function main(argv: string[]): Promise<void> {
     defaults: containerDefaults(config, info),
   });
   life.add('containers', containers, (c) => c.shutdown());
+  networks.bindContainers(containerLookup(containers.api.svc));
+  // Bridges, rules, sandboxes and leases made to match the store before containers are re-adopted.
+  await life.step(networks.init((id) => alive(containers?.api.svc.records.get(id)?.state)));
   await life.step(containers.recover());
   await life.step(images.lock.run(() => images.gc())); // frees what a crash left half-made
 
@@ -130,6 +139,7 @@ async function main(argv: string[]): Promise<void> {
   registerImagePushRoute(routes, new PushService(images, distribution.hosts, { maxConcurrentUploads: config.maxConcurrentUploads }));
   registerAuthRoutes(routes, distribution);
   registerContainerRoutes(routes, containers.api);
+  registerNetworkRoutes(routes, networks);
   registerExecRoutes(routes, containers.api);
   await life.open('api', startApiServer(config, routes, { serverVersion: build.version }), (api) => api.close());
   log.info('API listening', { hosts: config.hosts });
@@ -137,6 +147,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 const zeroCounts = { Containers: 0, ContainersRunning: 0, ContainersPaused: 0, ContainersStopped: 0 };
+
+/** A container whose networking should be up: running, not waiting for a policy restart. */
+function alive(s: { Running: boolean; Restarting: boolean } | undefined): boolean {
+  return (s?.Running ?? false) && !s?.Restarting;
+}
 
 function hostCaps(info: SystemInfoService): HostCaps {
   const c = info.facts.capabilities;

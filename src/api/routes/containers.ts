@@ -35,7 +35,7 @@ export interface CommitQuery {
 /** What the container routes need (the containers service implements it). */
 export interface ContainerBackend {
   list(opts: { all: boolean; limit: number | undefined; size: boolean; filters: Map<string, string[]> }): Promise<ContainerSummary[]>;
-  create(body: ContainerCreateBody, opts: { name?: string; platform?: string }): Promise<ContainerCreateResponse>;
+  create(body: ContainerCreateBody, opts: { name?: string; platform?: string; multipleNetworks?: boolean }): Promise<ContainerCreateResponse>;
   prune(filters: Map<string, string[]>): Promise<ContainerPruneResponse>;
   inspect(ref: string, opts: { size: boolean }): Promise<ContainerInspect>;
   top(ref: string, psArgs: string): Promise<ContainerTopResponse>;
@@ -76,7 +76,8 @@ export function registerContainerRoutes(routes: RouteTable, c: ContainerBackend)
     if (!body || typeof body !== 'object') throw invalidParameter('config cannot be empty in order to create a container');
     const name = ctx.query.get('name') ?? '';
     const platform = ctx.versionAtLeast('1.41') ? (ctx.query.get('platform') ?? '') : '';
-    ctx.json(await c.create(body, { ...(name ? { name } : {}), ...(platform ? { platform } : {}) }), 201);
+    // Several networks at create came with API 1.44.
+    ctx.json(await c.create(body, { ...(name ? { name } : {}), ...(platform ? { platform } : {}), multipleNetworks: ctx.versionAtLeast('1.44') }), 201);
   });
 
   routes.add('POST', '/containers/prune', async (ctx) => ctx.json(await c.prune(ctx.filters())));
