@@ -6,6 +6,7 @@
 // E2E_ENGINE=dockerd runs the same tests against Debian's dockerd as the oracle (nerdctl's way);
 // tests of wharf-only behaviour check `engine.kind` and skip. E2E_KEEP=1 keeps the temp dir.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -308,6 +309,31 @@ export interface EngineOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * A wharfd's own networking names, so concurrent test daemons never share kernel state: its
+ * default bridge, the address pool its networks come from, and its firewall chain prefix.
+ */
+export interface EngineNetwork {
+  bridge: string;
+  fwPrefix: string;
+  /** "10.x.0.0/16", carved into /24s. */
+  pool: string;
+}
+
+/** A 10.x.0.0/16 (x in 64..127) that no host route touches, and fresh names. */
+function engineNetwork(): EngineNetwork {
+  const tag = randomBytes(3).toString('hex');
+  let routes = '';
+  try {
+    routes = readFileSync('/proc/net/route', 'utf8');
+  } catch {}
+  // /proc/net/route holds little-endian hex: 10.x.0.0 ends in "<x>0A" in the Destination column.
+  const used = new Set([...routes.matchAll(/^\S+\t[0-9A-F]{4}([0-9A-F]{2})0A\t/gm)].map((m) => Number.parseInt(m[1]!, 16)));
+  let x = 64 + (randomBytes(1)[0]! % 64);
+  for (let i = 0; i < 64 && used.has(x); i++) x = 64 + ((x - 64 + 1) % 64);
+  return { bridge: `wh${tag}`, fwPrefix: `WH${tag.toUpperCase()}`, pool: `10.${x}.0.0/16` };
+}
+
 /** A live daemon under test, with its own temp dir. */
 export class Engine {
   readonly kind: EngineKind;
@@ -333,7 +359,11 @@ export class Engine {
     this.logFile = join(root, 'daemon.log');
     this.opts = opts;
     this.kind = opts.kind ?? ENGINE_KIND;
+    this.net = engineNetwork();
   }
+
+  /** This engine's bridge, pool and firewall prefix (wharfd only). */
+  readonly net: EngineNetwork;
 
   /** PID of the running daemon (undefined when stopped). */
   get pid(): number | undefined {
@@ -360,8 +390,15 @@ export class Engine {
           ],
         };
       default:
-        return { file: WHARFD, args: [...common, ...extra] };
+        return { file: WHARFD, args: [...common, ...this.networkArgs(extra), ...extra] };
     }
+  }
+
+  /** wharfd's network flags for this engine, unless the test gives its own bridge. */
+  private networkArgs(extra: string[]): string[] {
+    if (extra.some((a) => a === '-b' || a === '--bridge' || a.startsWith('--bridge='))) return [];
+    const n = this.net;
+    return ['--bridge', n.bridge, '--fw-prefix', n.fwPrefix, '--default-address-pool', `base=${n.pool},size=24`];
   }
 
   /** podman without systemd, per this-machine.md: its own containers.conf and storage.conf. */
@@ -601,6 +638,11 @@ export class Engine {
     await killAndWait([...family, ...processesMentioning(this.root)].filter(pidAlive), 10_000);
     // Containers outlive their daemon and monitor (live restore): end them and their cgroups.
     if (this.kind === 'wharfd') await killContainers(join(this.dataRoot, 'containers'));
+    // Bridges, firewall chains and sandboxes stay after a wharfd exits (live restore): take them back.
+    if (this.kind === 'wharfd') {
+      const r = await runCommand(process.execPath, ['--disable-warning=ExperimentalWarning', join(REPO, 'test/e2e/net-teardown.ts'), join(this.execRoot, 'network'), this.net.fwPrefix], process.env, { timeoutMs: 30_000 });
+      if (r.code !== 0) errors.push(`network teardown failed:\n${r.stderr}`);
+    }
     try {
       await unmountUnder(this.root);
     } catch (err) {
