@@ -6,18 +6,21 @@ import { ContainerApi } from './containers.ts';
 import { ExecApi } from './exec.ts';
 import { ImageApi } from './images.ts';
 import { SystemApi } from './system.ts';
+import { VolumeApi } from './volumes.ts';
 
 export class WharfClient extends Client {
   readonly containers: ContainerApi;
   readonly exec: ExecApi;
   readonly images: ImageApi;
   readonly system: SystemApi;
+  readonly volumes: VolumeApi;
   constructor(opts: ClientOptions = {}) {
     super(opts);
     this.containers = new ContainerApi(this);
     this.exec = new ExecApi(this);
     this.images = new ImageApi(this);
     this.system = new SystemApi(this);
+    this.volumes = new VolumeApi(this);
   }
 }
 
@@ -37,4 +40,5 @@ export { encodeFilters, type ImportOptions, type LoadResult } from './images.ts'
 export { jsonLines, type Reviver } from './jsonlines.ts';
 export { STDERR, STDIN, STDOUT, StdcopyDemuxer, SYSTEMERR, stdcopyFrame } from './stdcopy.ts';
 export { type EventsOptions, exactTimeNano } from './system.ts';
+export type { VolumeCreateRequest, VolumeListResponse, VolumePruneResponse } from './volumes.ts';
 export type * from './types.ts';

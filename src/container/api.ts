@@ -15,6 +15,7 @@ import { pauseContainer, unpauseContainer } from './pause.ts';
 import { pruneContainers } from './prune.ts';
 import { removeContainer } from './remove.ts';
 import { renameContainer } from './rename.ts';
+import type { ContainerRecord } from './model.ts';
 import type { ContainerService } from './service.ts';
 import { startContainer } from './start.ts';
 import { containerStats } from './stats.ts';
@@ -143,9 +144,22 @@ export class Containers {
   containersUsing(imageId: string): { id: string; running: boolean }[] {
     return this.svc.records.idsUsingImage(imageId).map((id) => ({ id, running: this.svc.records.get(id)?.state.Running ?? false }));
   }
-  /** GcRoots: every container keeps its image's layers. */
+  /** GcRoots: every container keeps its image's layers, and those of the images it mounts (type=image). */
   layersInUse(): string[] {
-    return this.svc.records.all().flatMap((r) => (r.layer ? [r.layer] : []));
+    return this.svc.records.all().flatMap((r) => [r.layer, ...r.mountPoints.map((m) => m.Details?.layer)].filter((l): l is string => typeof l === 'string'));
+  }
+
+  /** VolumeUsers: the containers whose mounts reference a volume (in use, dangling, RefCount). */
+  containersUsingVolume(name: string): string[] {
+    return this.svc.records
+      .all()
+      .filter((r) => r.mountPoints.some((m) => m.Type === 'volume' && m.Name === name))
+      .map((r) => r.id);
+  }
+
+  /** Running containers and their mounts (volume recovery at start-up). */
+  runningMounts(): { id: string; mountPoints: ContainerRecord['mountPoints'] }[] {
+    return this.svc.records.all().filter((r) => r.state.Running).map((r) => ({ id: r.id, mountPoints: r.mountPoints }));
   }
 
   counts(): { Containers: number; ContainersRunning: number; ContainersPaused: number; ContainersStopped: number } {

@@ -16,6 +16,8 @@ import { checkHostConfig } from './hostconfig.ts';
 import { initialState, type ContainerRecord } from './model.ts';
 import { normalizeName, randomName } from './names.ts';
 import { nameConflict } from './records.ts';
+import { mountRootfs, unmountRootfs } from './rootfs.ts';
+import { fillVolumes, type MountResolveDeps, resolveMounts, undoCreated } from '../volume/mounts.ts';
 import type { ContainerService } from './service.ts';
 import type { ContainerConfig, ContainerCreateBody, ContainerCreateResponse, HostConfig } from './types.ts';
 
@@ -113,15 +115,33 @@ export async function createContainer(svc: ContainerService, body: ContainerCrea
   await mkdir(dir, { recursive: true, mode: 0o710 });
   let prepared = false;
   try {
-    // Under the image lock: rmi and GC see either no container or one that holds its layers.
-    await svc.deps.images.lock.run(async () => {
-      if (!svc.deps.images.records.get(img.id)) throw notFound(`No such image: ${userConfig.Image}`);
-      await svc.deps.snapshotter.prepare(rec.snapshotKey, rec.layer ?? undefined);
-      prepared = true;
-      tx(svc.deps.db, () => {
-        svc.records.insert(rec);
-        svc.deps.network.save(id, networks);
-      });
+    // Under the volume lock: volume rm and prune see either no container or one that references its volumes.
+    await svc.deps.volumes.lock.run(async () => {
+      const mounts = resolveMounts(mountResolveDeps(svc), hostConfig, config.Volumes);
+      rec.mountPoints = mounts.mountPoints;
+      try {
+        // Under the image lock: rmi and GC see either no container or one that holds its layers.
+        await svc.deps.images.lock.run(async () => {
+          if (!svc.deps.images.records.get(img.id)) throw notFound(`No such image: ${userConfig.Image}`);
+          await svc.deps.snapshotter.prepare(rec.snapshotKey, rec.layer ?? undefined);
+          prepared = true;
+          if (mounts.copies.length > 0) {
+            const rootfs = await mountRootfs(svc, rec);
+            try {
+              await fillVolumes(svc.deps.volumes, svc.deps.sys, rootfs, mounts.copies, id);
+            } finally {
+              await unmountRootfs(svc, id);
+            }
+          }
+          tx(svc.deps.db, () => {
+            svc.records.insert(rec);
+            svc.deps.network.save(id, networks);
+          });
+        });
+      } catch (err) {
+        undoCreated(svc.deps.volumes, mounts.created);
+        throw err;
+      }
     });
   } catch (err) {
     svc.records.invalidate(id);
@@ -131,6 +151,18 @@ export async function createContainer(svc: ContainerService, body: ContainerCrea
   }
   svc.emit(rec, 'create');
   return { Id: id, Warnings: warnings };
+}
+
+/** What mount resolution asks of containers and images (--volumes-from, --mount type=image). */
+function mountResolveDeps(svc: ContainerService): MountResolveDeps {
+  return {
+    volumes: svc.deps.volumes,
+    containerMounts: (ref) => svc.records.resolve(ref).mountPoints,
+    image: (ref) => {
+      const img = svc.deps.images.resolve(ref);
+      return { id: img.id, layer: img.top_layer };
+    },
+  };
 }
 
 function uniqueRandomName(svc: ContainerService): string {

@@ -1,5 +1,6 @@
 // GET /containers/{id}/json: the full ContainerJSON in dockerd's field order.
 import { etcPaths } from '../network/etc-files.ts';
+import { mountsForApi } from '../volume/mounts.ts';
 import { configForInspect } from './config.ts';
 import { hostConfigForInspect } from './hostconfig.ts';
 import type { ContainerRecord } from './model.ts';
@@ -38,7 +39,7 @@ export async function inspectContainer(svc: ContainerService, ref: string, opts:
     ExecIDs: svc.execIdsOf(rec.id),
     HostConfig: hostConfigForInspect(rec.hostConfig),
     GraphDriver: await graphDriver(svc, rec),
-    Mounts: [],
+    Mounts: mountsForApi(rec.mountPoints),
     Config: configForInspect(rec.config),
     NetworkSettings: networkSettings(svc, rec),
   };

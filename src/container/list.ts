@@ -3,6 +3,7 @@
 // label, name, network, publish, since, status, volume.
 import { invalidParameter, notFound } from '../lib/errors.ts';
 import { matchLabels } from '../lib/filters.ts';
+import { mountsForApi } from '../volume/mounts.ts';
 import { portSummaries } from '../network/settings.ts';
 import type { PortMap } from '../network/types.ts';
 import { networkInfo } from './network-view.ts';
@@ -56,7 +57,7 @@ export async function listContainers(svc: ContainerService, opts: ListOptions): 
     if (isTask?.every((v) => v === 'true' || v === '1')) continue; // no swarm tasks here
     if (!matchAny(f.get('expose'), (v) => exposes(rec, v))) continue;
     if (!matchAny(f.get('publish'), (v) => publishes(net.ports, v))) continue;
-    if (f.has('volume')) continue; // nothing is mounted yet
+    if (!matchAny(f.get('volume'), (v) => rec.mountPoints.some((m) => m.Destination === v || (m.Name || m.Source) === v))) continue;
     out.push(await summary(svc, rec, opts.size, net));
     if (opts.limit !== undefined && opts.limit > 0 && out.length >= opts.limit) break;
   }
@@ -157,7 +158,7 @@ async function summary(svc: ContainerService, rec: ContainerRecord, size: boolea
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode || 'default' },
     NetworkSettings: { Networks: net.networks },
-    Mounts: [],
+    Mounts: mountsForApi(rec.mountPoints),
   };
   if (size) {
     const s = await svc.sizes(rec);

@@ -10,10 +10,11 @@ import { withStatus } from './model.ts';
 import { unmountRootfs } from './rootfs.ts';
 import type { ContainerService } from './service.ts';
 import { stopProcess } from './stop.ts';
+import { anonymousVolumes } from '../volume/mounts.ts';
 
 export interface RemoveOptions {
   force: boolean;
-  /** Remove anonymous volumes (none exist until the volumes service lands). */
+  /** Remove the container's anonymous volumes (`rm -v`, `--rm`). */
   volumes: boolean;
 }
 
@@ -53,6 +54,9 @@ export async function removeContainer(svc: ContainerService, ref: string, opts: 
       }
       svc.attachments.drop(cur.id);
       svc.execs.dropContainer(cur.id);
+      svc.deps.mounts.release(cur.id, cur.mountPoints);
+      // `rm -v`: anonymous volumes go too (named ones never), unless another container uses them.
+      if (opts.volumes) await svc.deps.volumes.removeAnonymous(anonymousVolumes(cur.mountPoints));
       svc.emit(cur, 'destroy');
       svc.notifyRemoved(cur);
     });

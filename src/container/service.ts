@@ -10,6 +10,8 @@ import { Mutex } from '../lib/mutex.ts';
 import type { FsSyscalls } from '../host/syscalls.ts';
 import type { ImageService } from '../image/service.ts';
 import type { Snapshotter } from '../snapshot/snapshotter.ts';
+import type { ContainerMounts } from '../volume/activate.ts';
+import type { VolumeService } from '../volume/service.ts';
 import type { ContainerRuntime, LogConfig, OciLinuxResources, OciProcess, RuntimeBinary } from '../runtime/runtime.ts';
 import type { ExecInput, ResourcesInput, SpecInput } from '../runtime/spec/index.ts';
 import type { ContainerNetworking } from '../network/deps.ts';
@@ -41,6 +43,9 @@ export interface ContainerServiceDeps {
   db: Db;
   images: ImageService;
   snapshotter: Snapshotter;
+  /** Volumes (named and anonymous) and the mounts a running container holds. */
+  volumes: VolumeService;
+  mounts: ContainerMounts;
   runtime: ContainerRuntime;
   /** Networks: a container's endpoints, addresses, ports and /etc files on start (network/). */
   network: ContainerNetworking;

@@ -5,12 +5,15 @@ import { invalidParameter } from '../lib/errors.ts';
 import { parseSecurityOpt } from '../runtime/spec/index.ts';
 import type { MountInput, NamespaceMode, ResourcesInput, SpecInput } from '../runtime/spec/input.ts';
 import type { EtcPaths } from '../network/etc-files.ts';
+import { tmpfsInput } from '../volume/activate.ts';
 import type { ContainerRecord } from './model.ts';
 import type { Resources } from './types.ts';
 
 export interface SpecEnv {
   rootfs: string;
   etc: EtcPaths;
+  /** The container's volumes, binds, tmpfs and image mounts (src/volume/activate.ts). */
+  mounts: MountInput[];
   /** Host path of tini/catatonit, when --init is asked for. */
   initPath: string | undefined;
   /** Daemon defaults (dockerd's --init, --default-ulimit, --cgroup-parent, --no-new-privileges). */
@@ -92,12 +95,13 @@ export function buildSpecInput(rec: ContainerRecord, env: SpecEnv): SpecInput {
   const mounts: MountInput[] = [];
   const bind = (source: string, destination: string, ro: boolean) =>
     mounts.push({ destination, type: 'bind', source, options: ['rbind', 'rprivate', ro ? 'ro' : 'rw'] });
-  bind(env.etc.resolvConfPath, '/etc/resolv.conf', h.ReadonlyRootfs ?? false);
-  bind(env.etc.hostnamePath, '/etc/hostname', h.ReadonlyRootfs ?? false);
-  bind(env.etc.hostsPath, '/etc/hosts', h.ReadonlyRootfs ?? false);
-  for (const [dest, opts] of Object.entries(h.Tmpfs ?? {})) {
-    mounts.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(opts ? opts.split(',') : [])] });
-  }
+  // The user's own mount of an /etc file replaces Docker's (moby's HasMountFor).
+  const userDest = new Set([...env.mounts.map((m) => m.destination), ...Object.keys(h.Tmpfs ?? {})]);
+  if (!userDest.has('/etc/resolv.conf')) bind(env.etc.resolvConfPath, '/etc/resolv.conf', h.ReadonlyRootfs ?? false);
+  if (!userDest.has('/etc/hostname')) bind(env.etc.hostnamePath, '/etc/hostname', h.ReadonlyRootfs ?? false);
+  if (!userDest.has('/etc/hosts')) bind(env.etc.hostsPath, '/etc/hosts', h.ReadonlyRootfs ?? false);
+  mounts.push(...env.mounts);
+  for (const [dest, opts] of Object.entries(h.Tmpfs ?? {})) mounts.push(tmpfsInput(dest, opts));
   const ipc = h.IpcMode ?? '';
   if (ipc.startsWith('container:')) {
     const pid = env.peerPid(ipc.slice('container:'.length), 'ipc');

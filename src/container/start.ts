@@ -63,10 +63,12 @@ export async function startLocked(svc: ContainerService, rec: ContainerRecord): 
       netnsPath = up.netnsPath;
     }
     const rootfs = await mountRootfs(svc, rec);
+    const volumeMounts = await svc.deps.mounts.prepare(rec.id, rec.mountPoints);
     const d = svc.deps.defaults;
     const input = buildSpecInput(rec, {
       rootfs,
       etc,
+      mounts: volumeMounts,
       initPath: d.initPath,
       defaultInit: d.init,
       defaultUlimits: d.ulimits,
@@ -113,6 +115,7 @@ export async function startLocked(svc: ContainerService, rec: ContainerRecord): 
     if (created) await svc.runtime.delete(rec.id, { force: true }).catch((e: unknown) => log.warn('cleanup: runtime delete', { id: rec.id, error: String(e) }));
     await unmountRootfs(svc, rec.id).catch((e: unknown) => log.warn('cleanup: unmount', { id: rec.id, error: String(e) }));
     if (networking) await svc.deps.network.tearDown(rec.id).catch((e: unknown) => log.warn('cleanup: networking', { id: rec.id, error: String(e) }));
+    svc.deps.mounts.release(rec.id, rec.mountPoints);
     svc.attachments.drop(rec.id);
     const failed: ContainerRecord = {
       ...rec,

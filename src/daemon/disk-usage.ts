@@ -1,8 +1,10 @@
-// /system/df: what each service holds on disk (images, containers); volumes and build cache
-// join as their services land.
+// /system/df: what each service holds on disk (images, containers, volumes); build cache
+// joins as its service lands.
 import type { DiskUsage, DiskUsageType, SystemBackend } from '../api/routes/system.ts';
 import type { ImageService } from '../image/service.ts';
 import { imageDiskUsage } from '../image/usage.ts';
+import { volumesDiskUsage } from '../volume/list.ts';
+import type { VolumeService } from '../volume/service.ts';
 
 /** What /system/df needs from the containers service. */
 export interface ContainerUsage {
@@ -12,9 +14,11 @@ export interface ContainerUsage {
 export class DiskUsageService implements SystemBackend {
   private readonly images: ImageService;
   private readonly containers: ContainerUsage;
-  constructor(images: ImageService, containers: ContainerUsage) {
+  private readonly volumes: VolumeService;
+  constructor(images: ImageService, containers: ContainerUsage, volumes: VolumeService) {
     this.images = images;
     this.containers = containers;
+    this.volumes = volumes;
   }
 
   async df(opts: { types?: DiskUsageType[]; verbose?: boolean }): Promise<DiskUsage> {
@@ -26,7 +30,7 @@ export class DiskUsageService implements SystemBackend {
       out.Images = usage.images;
     }
     if (want('container')) out.Containers = await this.containers.diskUsage();
-    if (want('volume')) out.Volumes = [];
+    if (want('volume')) out.Volumes = await volumesDiskUsage(this.volumes);
     if (want('build-cache')) out.BuildCache = [];
     return out;
   }

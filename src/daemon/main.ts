@@ -31,6 +31,10 @@ import { registerContainerRoutes } from '../api/routes/containers.ts';
 import { registerNetworkRoutes } from '../api/routes/networks.ts';
 import { containerLookup } from '../container/network-view.ts';
 import { openNetworks } from './networks.ts';
+import { registerVolumeRoutes } from '../api/routes/volumes.ts';
+import { ContainerMounts } from '../volume/activate.ts';
+import { LocalDriver } from '../volume/driver.ts';
+import { VolumeService } from '../volume/service.ts';
 import { registerExecRoutes } from '../api/routes/exec.ts';
 import { registerAuthRoutes } from '../api/routes/auth.ts';
 import { DistributionService } from '../registry/service.ts';
@@ -96,6 +100,16 @@ async function main(argv: string[]): Promise<void> {
     }),
   );
 
+  // Volumes ask containers which of them reference a volume (in use, dangling, RefCount).
+  const volumes = new VolumeService({
+    db,
+    events,
+    drivers: [new LocalDriver(join(config.dataRoot, 'volumes'), hostSyscalls())],
+    users: { containersUsing: (name) => containers?.api.containersUsingVolume(name) ?? [] },
+  });
+  volumes.reconcile();
+  const mounts = new ContainerMounts({ volumes, sys: hostSyscalls(), stagingRoot: join(config.execRoot, 'mounts'), imageView: (layer) => snapshotter.mounts(layer) });
+
   const specFacts = readHostFacts();
   const runtime = await life.open('runtime', ConmonRuntime.open({ root: join(config.execRoot, 'runtime') }), (r) => r.close());
   // Containers' networking outlives the daemon (live restore): close() only stops DNS and port reservations.
@@ -104,6 +118,8 @@ async function main(argv: string[]): Promise<void> {
     db,
     images,
     snapshotter,
+    volumes,
+    mounts,
     runtime,
     network: networks,
     events,
@@ -123,11 +139,14 @@ async function main(argv: string[]): Promise<void> {
   networks.bindContainers(containerLookup(containers.api.svc));
   // Bridges, rules, sandboxes and leases made to match the store before containers are re-adopted.
   await life.step(networks.init((id) => alive(containers?.api.svc.records.get(id)?.state)));
+  const containersApi = containers.api;
+  containersApi.svc.onLifecycle({ started: () => {}, stopped: (rec) => mounts.release(rec.id, rec.mountPoints) });
   await life.step(containers.recover());
+  mounts.recover(containersApi.runningMounts());
   await life.step(images.lock.run(() => images.gc())); // frees what a crash left half-made
 
   const routes = new Router();
-  registerSystemRoutes(routes, { system: new DiskUsageService(images, containers.api), info, events });
+  registerSystemRoutes(routes, { system: new DiskUsageService(images, containers.api, volumes), info, events });
   const distribution = new DistributionService({
     images,
     insecureRegistries: config.insecureRegistries,
@@ -140,6 +159,7 @@ async function main(argv: string[]): Promise<void> {
   registerAuthRoutes(routes, distribution);
   registerContainerRoutes(routes, containers.api);
   registerNetworkRoutes(routes, networks);
+  registerVolumeRoutes(routes, volumes);
   registerExecRoutes(routes, containers.api);
   await life.open('api', startApiServer(config, routes, { serverVersion: build.version }), (api) => api.close());
   log.info('API listening', { hosts: config.hosts });

@@ -13,6 +13,7 @@ type Fetch = (client: WharfClient, name: string, size: boolean) => Promise<strin
 const FETCHERS: Record<string, Fetch> = {
   container: (c, name, size) => c.containers.inspectRaw(name, { size }),
   image: (c, name) => c.images.inspectRaw(name),
+  volume: (c, name) => c.volumes.inspectRaw(name),
 };
 
 class NoSuchObject extends ApiError {}
