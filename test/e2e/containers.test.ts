@@ -339,8 +339,9 @@ describe('files and network', () => {
     assert.equal(none.trim(), 'lo');
     const host = await e.dockerOk(['run', '--rm', '--network', 'host', BB, 'hostname']);
     assert.equal(host.trim(), hostname());
+    // web is on the default bridge: its namespace has eth0 besides loopback.
     const shared = await e.dockerOk(['run', '--rm', '--network', 'container:web', BB, 'ls', '/sys/class/net']);
-    assert.equal(shared.trim(), 'lo');
+    assert.equal(shared.trim(), 'eth0\nlo');
   });
 
   it('puts containers on the default bridge without a warning', async () => {
