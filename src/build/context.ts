@@ -77,7 +77,7 @@ export class BuildContext {
       } else if (e.header.type === 'hardlink') {
         const src = cleanPath(e.header.linkname).replace(/^\/+/, '');
         const orig = ctx.entries.get(src);
-        if (!orig || orig.type !== 'file') throw invalidParameter(`build context entry ${e.header.name} links to ${e.header.linkname}, which is not a file in the context`);
+        if (orig?.type !== 'file') throw invalidParameter(`build context entry ${e.header.name} links to ${e.header.linkname}, which is not a file in the context`);
         await ctx.makeParents(path);
         await copyFile(join(dir, src), target);
         ctx.entries.set(path, { ...orig, path });

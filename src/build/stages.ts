@@ -26,12 +26,12 @@ export interface Plan {
 }
 
 /** Splits, resolves bases (with the meta ARGs' values) and orders the stages for `target`. */
-export function planStages(instructions: Instruction[], metaEnv: Env, target: string | undefined, escape: '\\' | '`'): Plan {
+export function planStages(instructions: Instruction[], metaEnv: Env, target: string | undefined, esc: '\\' | '`'): Plan {
   const metaArgs: ArgInstruction[] = [];
   const stages: Stage[] = [];
   for (const ins of instructions) {
     if (ins.kind === 'from') {
-      const ref = processWord(ins.image, metaEnv, { escape });
+      const ref = processWord(ins.image, metaEnv, { escape: esc });
       if (ref === '') throw invalidParameter(`dockerfile parse error on line ${ins.line}: base name (${ins.image}) should not be blank`);
       const stage: Stage = { index: stages.length, from: ins, base: baseOf(ref, stages), instructions: [] };
       if (ins.stageName) {
@@ -59,7 +59,7 @@ export function planStages(instructions: Instruction[], metaEnv: Env, target: st
     if (order.includes(i)) return;
     if (visiting.has(i)) throw invalidParameter('circular dependency detected on stage');
     visiting.add(i);
-    for (const dep of dependencies(stages[i]!, stages, metaEnv, escape)) visit(dep);
+    for (const dep of dependencies(stages[i]!, stages, metaEnv, esc)) visit(dep);
     visiting.delete(i);
     order.push(i);
   };
@@ -87,14 +87,14 @@ export function stageRef(ref: string, stages: Stage[], current: number): number 
   return undefined;
 }
 
-function dependencies(stage: Stage, stages: Stage[], metaEnv: Env, escape: '\\' | '`'): number[] {
+function dependencies(stage: Stage, stages: Stage[], metaEnv: Env, esc: '\\' | '`'): number[] {
   const out: number[] = [];
   if (stage.base.kind === 'stage') out.push(stage.base.index);
   for (const ins of stage.instructions) {
     let from: string | undefined;
     if (ins.kind === 'copy' && ins.from) from = ins.from;
     if (from !== undefined) {
-      const i = stageRef(processWord(from, metaEnv, { escape }), stages, stage.index);
+      const i = stageRef(processWord(from, metaEnv, { escape: esc }), stages, stage.index);
       if (i !== undefined) out.push(i);
     }
     if (ins.kind === 'run') {
