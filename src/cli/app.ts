@@ -41,6 +41,7 @@ import {
 } from './commands/images.ts';
 import { containerCommand, containerTopCommands } from './commands/containers.ts';
 import { inspectCommand } from './commands/inspect.ts';
+import { registryCommand } from './commands/registry.ts';
 import { volumeCommand } from './commands/volumes.ts';
 import { infoTopCommand, systemInfoCommand, versionCommand } from './commands/system.ts';
 import { errorText } from './errors.ts';
@@ -103,6 +104,7 @@ export function rootCommand(): Command {
     subcommands: [
       containerCommand,
       image,
+      registryCommand,
       system,
       volumeCommand,
       ...containerTopCommands,
