@@ -45,8 +45,7 @@ export class Builder {
     if (syntax && !/^(docker\.io\/)?docker\/dockerfile(-upstream)?:1([.\d]*)?(-labs)?(@sha256:[0-9a-f]{64})?$/.test(syntax)) {
       throw invalidParameter(`unsupported Dockerfile syntax ${syntax}: Wharf's builder reads docker/dockerfile:1.x only (no frontend image can be fetched)`);
     }
-    const quiet = this.opts.quiet;
-    for (const w of parsed.warnings) if (!quiet) this.progress.stream(`${w}\n`);
+    for (const w of parsed.warnings) this.progress.stream(`${w}\n`);
     const instructions = readInstructions(parsed);
     const args = new BuildArgs(this.opts.buildArgs, this.opts.platform);
     const esc = parsed.directives.escape;
@@ -73,7 +72,7 @@ export class Builder {
       firstStep.set(i, n);
       n += 1 + plan.stages[i]!.instructions.length;
     }
-    const outputs = new Map(built.map((i) => [i, new StageOutput(quiet ? undefined : this.progress)]));
+    const outputs = new Map(built.map((i) => [i, new StageOutput(this.progress)]));
     StageOutput.chain(built.map((i) => outputs.get(i)!));
 
     const results = new Map<number, Promise<string>>();
@@ -92,7 +91,7 @@ export class Builder {
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const id = await runStage(target.index);
     const unused = args.unconsumed();
-    if (unused.length > 0 && !quiet) this.progress.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    if (unused.length > 0) this.progress.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     return id;
   }
 

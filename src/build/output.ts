@@ -6,14 +6,13 @@ import { Writable as WritableStream } from 'node:stream';
 import type { BuildProgress } from './types.ts';
 
 export class StageOutput {
-  private readonly sink: BuildProgress | undefined;
+  private readonly sink: BuildProgress;
   private readonly buffer: string[] = [];
   private live = false;
   private finished = false;
   private next: StageOutput | undefined;
 
-  /** `sink` undefined: quiet (-q), nothing is shown. */
-  constructor(sink: BuildProgress | undefined) {
+  constructor(sink: BuildProgress) {
     this.sink = sink;
   }
 
@@ -30,7 +29,6 @@ export class StageOutput {
   }
 
   write(text: string): void {
-    if (!this.sink) return;
     if (this.live) this.sink.stream(text);
     else this.buffer.push(text);
   }
@@ -52,7 +50,7 @@ export class StageOutput {
 
   private goLive(): void {
     this.live = true;
-    for (const t of this.buffer.splice(0)) this.sink?.stream(t);
+    for (const t of this.buffer.splice(0)) this.sink.stream(t);
     if (this.finished) this.next?.goLive();
   }
 }

@@ -63,12 +63,12 @@ export class BuildService implements BuildBackend {
         out,
       );
       const id = await builder.build(text);
+      // With -q the route holds this output back (shown only on failure) and prints the ID.
       out.aux({ ID: id });
-      if (opts.quiet) out.stream(`${id}\n`);
-      else out.stream(`Successfully built ${short(id)}\n`);
+      out.stream(`Successfully built ${short(id)}\n`);
       for (const ref of opts.tags) {
         await this.deps.images.tag(id, ref, undefined);
-        if (!opts.quiet) out.stream(`Successfully tagged ${familiarString(parseNormalizedNamed(ref))}\n`);
+        out.stream(`Successfully tagged ${familiarString(parseNormalizedNamed(ref))}\n`);
       }
       return { id };
     } finally {

@@ -18,7 +18,7 @@ export interface BuildOptions {
   /** Remove intermediate containers after a successful step (rm, default true) / always (forcerm). */
   remove: boolean;
   forceRemove: boolean;
-  /** -q: no step output, only the ID at the end. */
+  /** -q: the route holds the output back (shown on failure) and prints only the ID. */
   quiet: boolean;
   /** RUN's network mode (`--network`), extra hosts, /dev/shm size, ulimits. */
   networkMode?: string;
