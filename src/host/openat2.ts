@@ -148,13 +148,13 @@ export function openTree(dirfd: number, path: string, flags: number): number {
   return check(f(dirfd, path, flags | OPEN_TREE_CLOEXEC), 'open_tree', path);
 }
 
-/** mount_setattr(2) on a mount descriptor (AT_EMPTY_PATH), recursively. */
-export function mountSetattr(fd: number, set: number, clear = 0): void {
+/** mount_setattr(2) on the mount a descriptor holds (AT_EMPTY_PATH), and its submounts when `recursive`. */
+export function mountSetattr(fd: number, set: number, clear: number, recursive: boolean): void {
   const f = libc().fn('int mount_setattr(int dirfd, const char *path, unsigned int flags, void *attr, size_t size)');
   mountAttr.fill(0);
   mountAttr.writeBigUInt64LE(BigInt(set), 0);
   mountAttr.writeBigUInt64LE(BigInt(clear), 8);
-  check(f(fd, '', AT_EMPTY_PATH | AT_RECURSIVE, mountAttr, mountAttr.length), 'mount_setattr', `fd ${fd}`);
+  check(f(fd, '', AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), mountAttr, mountAttr.length), 'mount_setattr', `fd ${fd}`);
 }
 
 /** move_mount(2) of a mount descriptor onto the directory (or file) a descriptor holds. */

@@ -45,7 +45,7 @@ export interface ExtractOptions {
   noOverwriteDirNonDir: boolean;
   /** Owners: each member's own ids, fixed ids for all (copyUIDGID), or whoever creates (a CLI). */
   owner: 'header' | 'keep' | { uid: number; gid: number };
-  /** Renames members before anything else (the CLI's rebase of the archive's top name). */
+  /** Renames members (and hard link targets) first: the CLI's rebase of the top name. */
   rename?: (name: string) => string;
   /** Told about metadata that could not be applied (xattrs a filesystem refuses). */
   warn?: (message: string) => void;
@@ -62,7 +62,8 @@ export async function extractInRoot(input: AsyncIterable<Uint8Array>, root: numb
     if (h.type === 'global') continue;
     if (h.type === 'other') throw invalidParameter(`tar: ${h.name}: unsupported member type '${h.typeflag}'`);
     const name = opts.rename ? opts.rename(h.name) : h.name;
-    const rel = memberPath(name, h.name);
+    const rel = memberPath(name);
+    if (rel === undefined) throw invalidParameter(`Error processing tar file: ${JSON.stringify(h.name)} is outside of ${JSON.stringify(dest)}`);
     if (rel === '') {
       if (h.type === 'directory') continue; // "./": the destination itself stays as it is
       throw invalidParameter(`tar: ${JSON.stringify(h.name)} would replace the extraction directory ${dest}`);
@@ -86,16 +87,16 @@ export async function extractInRoot(input: AsyncIterable<Uint8Array>, root: numb
 
 /**
  * A member name as a path relative to the destination ('' is the destination itself), as
- * Docker cleans it: a leading "/" roots it at the destination, `..` may not leave it.
+ * Docker cleans it: a leading "/" roots it at the destination; undefined when `..` leaves it.
  */
-export function memberPath(name: string, original = name): string {
+export function memberPath(name: string): string | undefined {
   const parts: string[] = [];
   const absolute = name.startsWith('/');
   for (const p of name.split('/')) {
     if (p === '' || p === '.') continue;
     if (p !== '..') parts.push(p);
     else if (parts.length > 0) parts.pop();
-    else if (!absolute) throw invalidParameter(`tar: ${JSON.stringify(original)} is outside of the extraction directory`);
+    else if (!absolute) return undefined;
   }
   return parts.join('/');
 }
@@ -118,7 +119,7 @@ async function extractOne(entry: TarEntry, root: number, dest: string, path: str
         lutimensat(parent, base, accessTime(h), h.mtime);
         return;
       case 'hardlink':
-        return makeHardlink(root, dest, parent, base, h);
+        return makeHardlink(root, dest, parent, base, h, opts);
       case 'char':
       case 'block':
       case 'fifo':
@@ -167,25 +168,28 @@ async function makeFile(entry: TarEntry, parent: number, base: string, opts: Ext
   const h = entry.header;
   const fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   try {
-    let pending: Buffer[] = [];
-    let pendingLen = 0;
+    // The parser's chunks are views valid until the next one: they are copied once, into a
+    // batch buffer written (and awaited) before it is filled again.
+    const batch = h.size > 0 ? Buffer.allocUnsafe(Math.min(BATCH, h.size)) : undefined;
+    let fill = 0;
     let pos = 0;
     const flush = async () => {
-      const buf = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingLen);
-      pending = [];
-      pendingLen = 0;
-      for (let off = 0; off < buf.length; ) {
-        const { bytesWritten } = await writeAsync(fd, buf, off, buf.length - off, pos);
+      for (let off = 0; off < fill; ) {
+        const { bytesWritten } = await writeAsync(fd, batch as Buffer, off, fill - off, pos);
         off += bytesWritten;
         pos += bytesWritten;
       }
+      fill = 0;
     };
     for await (const chunk of entry.body()) {
-      pending.push(Buffer.from(chunk)); // the parser's views are only valid until the next chunk
-      pendingLen += chunk.length;
-      if (pendingLen >= BATCH) await flush();
+      for (let off = 0; off < chunk.length; ) {
+        const n = chunk.copy(batch as Buffer, fill, off);
+        fill += n;
+        off += n;
+        if (fill === (batch as Buffer).length) await flush();
+      }
     }
-    if (pendingLen > 0) await flush();
+    if (fill > 0) await flush();
     applyMeta(fd, h, opts);
     futimens(fd, accessTime(h), h.mtime);
   } finally {
@@ -193,26 +197,26 @@ async function makeFile(entry: TarEntry, parent: number, base: string, opts: Ext
   }
 }
 
-function makeHardlink(root: number, dest: string, parent: number, base: string, h: TarHeader): void {
-  let rel: string;
-  try {
-    rel = memberPath(h.linkname);
-  } catch {
-    throw invalidParameter(`tar: invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: outside of the extraction directory`);
+function makeHardlink(root: number, dest: string, parent: number, base: string, h: TarHeader, opts: ExtractOptions): void {
+  const linkname = opts.rename ? opts.rename(h.linkname) : h.linkname;
+  const rel = memberPath(linkname);
+  if (rel === undefined) {
+    const where = posix.join(dest, linkname);
+    throw invalidParameter(`Error processing tar file: invalid hardlink ${JSON.stringify(where)} -> ${JSON.stringify(h.linkname)}`);
   }
   const target = posix.join(dest, rel);
   let tparent: number;
   try {
     tparent = openIn(root, posix.dirname(target), O_PATH | O_DIRECTORY);
   } catch (err) {
-    throw invalidParameter(`tar: hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: ${errnoCode(err) ?? messageOf(err)}`);
+    throw invalidParameter(`Error processing tar file: hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: ${errnoCode(err) ?? messageOf(err)}`);
   }
   try {
     linkat(tparent, posix.basename(target), parent, base);
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'ENOENT' || code === 'EXDEV' || code === 'EPERM') {
-      throw invalidParameter(`tar: hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: ${code}`);
+      throw invalidParameter(`Error processing tar file: hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: ${code}`);
     }
     throw err;
   } finally {

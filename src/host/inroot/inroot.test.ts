@@ -86,8 +86,8 @@ describe('resolving in the root', () => {
     assert.equal(memberPath('/../x'), 'x');
     assert.equal(memberPath('./a/./b/'), 'a/b');
     assert.equal(memberPath('.'), '');
-    assert.throws(() => memberPath('../escape'), (e) => isKind(e, 'InvalidParameter'));
-    assert.throws(() => memberPath('a/../../escape'), (e) => isKind(e, 'InvalidParameter'));
+    assert.equal(memberPath('../escape'), undefined);
+    assert.equal(memberPath('a/../../escape'), undefined);
   });
 });
 
@@ -129,7 +129,7 @@ describe('extracting', () => {
   });
 
   it('refuses members climbing out of the destination', async () => {
-    await assert.rejects(extract([file('../escape')]), (e) => isKind(e, 'InvalidParameter') && /outside of the extraction directory/.test(String(e)));
+    await assert.rejects(extract([file('../escape')]), (e) => isKind(e, 'InvalidParameter') && /"\.\.\/escape" is outside of "\/dst"/.test(String(e)));
     await assert.rejects(extract([file('a/../../escape')]), /outside/);
     assert.ok(!lstatSync(join(rootDir, 'escape'), { throwIfNoEntry: false }));
   });
