@@ -1,9 +1,10 @@
 // Container endpoints of the Engine API: create, inspect, list, the lifecycle verbs (start,
 // stop, restart, kill, pause, unpause, wait, remove, rename), top, update, prune, export,
 // changes, commit, logs, stats, attach (a hijacked connection) and resize.
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
 import type { Client } from './client.ts';
+import { ApiError } from './errors.ts';
 import { encodeFilters } from './images.ts';
 import type {
   ContainerConfig,
@@ -21,6 +22,27 @@ import type {
   Filters,
   IDResponse,
 } from './types.ts';
+
+/** dockerd's ContainerPathStat (X-Docker-Container-Path-Stat); `mode` in Go's os.FileMode bits. */
+export interface ContainerPathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+/** Decodes the X-Docker-Container-Path-Stat header. */
+export function pathStatFromHeaders(headers: IncomingHttpHeaders): ContainerPathStat {
+  const raw = headers['x-docker-container-path-stat'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) throw new Error('the daemon sent no X-Docker-Container-Path-Stat header');
+  try {
+    return JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as ContainerPathStat;
+  } catch {
+    throw new Error('unable to decode container path stat header');
+  }
+}
 
 /** Path segment for a container ID or name. */
 export function containerPath(idOrName: string): string {
@@ -202,6 +224,32 @@ export class ContainerApi {
   /** GET /containers/{id}/export: the container's filesystem as a tar stream. */
   export(id: string, signal?: AbortSignal): Promise<IncomingMessage> {
     return this.c.download({ path: `${containerPath(id)}/export`, ...(signal ? { signal } : {}) });
+  }
+
+  /** HEAD /containers/{id}/archive: what is at `path` in the container. */
+  async statPath(id: string, path: string): Promise<ContainerPathStat> {
+    const res = await this.c.request({ method: 'HEAD', path: `${containerPath(id)}/archive`, query: { path } });
+    res.body.resume();
+    if (res.status === 404) throw new ApiError(404, `Could not find the file ${path} in container ${id}`);
+    if (res.status >= 400) throw new ApiError(res.status, `stat ${path} in container ${id}: status ${res.status}`);
+    return pathStatFromHeaders(res.headers);
+  }
+
+  /** GET /containers/{id}/archive: the path's stat and a tar of it. */
+  async getArchive(id: string, path: string, signal?: AbortSignal): Promise<{ stat: ContainerPathStat; body: IncomingMessage }> {
+    const res = await this.c.call({ path: `${containerPath(id)}/archive`, query: { path }, ...(signal ? { signal } : {}) });
+    return { stat: pathStatFromHeaders(res.headers), body: res.body };
+  }
+
+  /** PUT /containers/{id}/archive: extracts `tar` into the directory `path`. */
+  putArchive(id: string, path: string, tar: Readable, opts: { copyUIDGID?: boolean; noOverwriteDirNonDir?: boolean } = {}): Promise<void> {
+    return this.c.empty({
+      method: 'PUT',
+      path: `${containerPath(id)}/archive`,
+      query: { path, noOverwriteDirNonDir: opts.noOverwriteDirNonDir || undefined, copyUIDGID: opts.copyUIDGID || undefined },
+      body: tar,
+      headers: { 'Content-Type': 'application/x-tar' },
+    });
   }
 
   async changes(id: string): Promise<FilesystemChange[]> {

@@ -3,6 +3,7 @@
 // take from containers: image GC roots and rmi conflicts, /info counts, /system/df.
 import type { Readable } from 'node:stream';
 import type { AttachOptions, AttachSession, ExecSession } from '../runtime/runtime.ts';
+import { archiveContainerPath, type ContainerPathStat, type ExtractOptions, extractToContainer, statContainerPath } from './archive.ts';
 import { commitContainer, type CommitOptions } from './commit.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { containerChanges } from './diff.ts';
@@ -64,6 +65,15 @@ export class Containers {
   }
   export(ref: string): Promise<Readable> {
     return exportContainer(this.svc, ref);
+  }
+  archiveStat(ref: string, path: string): Promise<ContainerPathStat> {
+    return statContainerPath(this.svc, ref, path);
+  }
+  archive(ref: string, path: string): Promise<{ stat: ContainerPathStat; tar: Readable }> {
+    return archiveContainerPath(this.svc, ref, path);
+  }
+  extractArchive(ref: string, path: string, body: AsyncIterable<Uint8Array>, opts: ExtractOptions): Promise<void> {
+    return extractToContainer(this.svc, ref, path, body, opts);
   }
   logs(ref: string, q: LogsQuery): AsyncGenerator<LogLine[]> {
     return containerLogs(this.svc, ref, q);

@@ -6,6 +6,7 @@ import type { Duplex, Readable } from 'node:stream';
 import { invalidParameter } from '../../lib/errors.ts';
 import { parseTimeArg } from '../../lib/timestamp.ts';
 import type { RequestContext, RouteTable } from '../context.ts';
+import { type ArchiveBackend, registerArchiveRoutes } from './container-archive.ts';
 import { createStdWriter, STDERR, STDOUT } from '../stream.ts';
 import type { AttachOptions, AttachSession } from '../../runtime/runtime.ts';
 import type { LogLine, LogsQuery } from '../../container/logs.ts';
@@ -33,7 +34,7 @@ export interface CommitQuery {
 }
 
 /** What the container routes need (the containers service implements it). */
-export interface ContainerBackend {
+export interface ContainerBackend extends ArchiveBackend {
   list(opts: { all: boolean; limit: number | undefined; size: boolean; filters: Map<string, string[]> }): Promise<ContainerSummary[]>;
   create(body: ContainerCreateBody, opts: { name?: string; platform?: string; multipleNetworks?: boolean }): Promise<ContainerCreateResponse>;
   prune(filters: Map<string, string[]>): Promise<ContainerPruneResponse>;
@@ -93,6 +94,8 @@ export function registerContainerRoutes(routes: RouteTable, c: ContainerBackend)
     const tar = await c.export(ctx.params.id!);
     await pipeBody(ctx, tar, 'application/x-tar');
   });
+
+  registerArchiveRoutes(routes, c);
 
   routes.add('GET', '/containers/{id}/logs', (ctx) => streamLogs(ctx, c));
   routes.add('GET', '/containers/{id}/stats', (ctx) => streamStats(ctx, c));

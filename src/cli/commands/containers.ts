@@ -11,6 +11,7 @@ import {
   topTopCommand,
 } from './container-info.ts';
 import { containerPruneCommand } from './container-prune.ts';
+import { containerCpCommand, cpTopCommand } from './cp.ts';
 import { containerExecCommand, execTopCommand } from './exec.ts';
 import { containerInspectCommand } from './inspect.ts';
 import { lifecycleCommands } from './lifecycle.ts';
@@ -29,6 +30,7 @@ export const containerCommand: Command = {
   subcommands: [
     containerAttachCommand,
     containerCommitCommand,
+    containerCpCommand,
     containerCreateCommand,
     containerDiffCommand,
     containerExecCommand,
@@ -53,6 +55,7 @@ export const containerTopCommands: Command[] = [
   psCommand,
   attachTopCommand,
   commitTopCommand,
+  cpTopCommand,
   createTopCommand,
   diffTopCommand,
   exportTopCommand,
