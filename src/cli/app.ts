@@ -43,6 +43,7 @@ import { containerCommand, containerTopCommands } from './commands/containers.ts
 import { inspectCommand } from './commands/inspect.ts';
 import { registryCommand } from './commands/registry.ts';
 import { volumeCommand } from './commands/volumes.ts';
+import { networkCommand } from './commands/network.ts';
 import { infoTopCommand, systemInfoCommand, versionCommand } from './commands/system.ts';
 import { errorText } from './errors.ts';
 import { FlagError, type FlagSpec, Flags, parseFlags } from './flags.ts';
@@ -106,6 +107,7 @@ export function rootCommand(): Command {
       image,
       registryCommand,
       system,
+      networkCommand,
       volumeCommand,
       ...containerTopCommands,
       imagesCommand,

@@ -4,6 +4,7 @@
 import { Client, type ClientOptions } from './client.ts';
 import { ContainerApi } from './containers.ts';
 import { ExecApi } from './exec.ts';
+import { NetworkApi } from './networks.ts';
 import { ImageApi } from './images.ts';
 import { SystemApi } from './system.ts';
 import { VolumeApi } from './volumes.ts';
@@ -11,6 +12,7 @@ import { VolumeApi } from './volumes.ts';
 export class WharfClient extends Client {
   readonly containers: ContainerApi;
   readonly exec: ExecApi;
+  readonly networks: NetworkApi;
   readonly images: ImageApi;
   readonly system: SystemApi;
   readonly volumes: VolumeApi;
@@ -18,6 +20,7 @@ export class WharfClient extends Client {
     super(opts);
     this.containers = new ContainerApi(this);
     this.exec = new ExecApi(this);
+    this.networks = new NetworkApi(this);
     this.images = new ImageApi(this);
     this.system = new SystemApi(this);
     this.volumes = new VolumeApi(this);
@@ -35,6 +38,7 @@ export {
   type StopOptions,
 } from './containers.ts';
 export { ApiError, ConnectionError, StreamError } from './errors.ts';
+export type { NetworkCreateRequest, NetworkCreateResponse, NetworkPruneResponse, NetworkResource } from './networks.ts';
 export { DEFAULT_HOST, parseHost, resolveHostAddress, resolveTls, type TlsOptions } from './host.ts';
 export { encodeFilters, type ImportOptions, type LoadResult } from './images.ts';
 export { jsonLines, type Reviver } from './jsonlines.ts';
