@@ -171,7 +171,10 @@ function execOp(sock: RtnlSocket, op: LinkOp, index: (name: string) => number): 
             what: `create veth ${op.name} (peer ${op.peer.name} in ${op.peer.netns})`,
             ok: ['EEXIST'],
           };
-          return sock.transact([req])[0] ?? '';
+          const res = sock.transact([req])[0] ?? '';
+          // Port options cannot be given at creation.
+          if (res === '' && op.hairpin) setLink(sock, { op: 'set', link: op.name, hairpin: true });
+          return res;
         } finally {
           closeSync(fd);
         }

@@ -1,12 +1,16 @@
 // An in-memory model of NetlinkHost for unit tests: namespaces (the host's is "host"), links
 // with veth peers across namespaces, addresses, default routes and sysctls. Every call is
-// recorded; errors carry the errno name as `code` as the real ones do.
+// recorded; errors carry the errno name as `code` as the real ones do. Namespace files are
+// real empty files (callers list their directory), without the mounts.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { canonicalIp } from './netlink-exec.ts';
 import type { AddrInfo, LinkInfo, LinkOp, NetlinkHost } from './netlink.ts';
 
 interface FakeLink extends LinkInfo {
   /** For a veth: the namespace and name of its other end. */
   peer?: { ns: string; name: string };
+  hairpin?: boolean;
 }
 
 interface Ns {
@@ -39,6 +43,8 @@ export class FakeNetlink implements NetlinkHost {
   async createNetns(path: string, ops: LinkOp[] = []): Promise<void> {
     this.calls.push({ kind: 'createNetns', netns: path, ops });
     if (this.namespaces.has(path)) throw err('EEXIST', `create ${path}`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '');
     const ns = FakeNetlink.ns();
     const lo = ns.links.get('lo');
     if (lo) lo.up = true;
@@ -48,6 +54,7 @@ export class FakeNetlink implements NetlinkHost {
 
   async removeNetns(path: string): Promise<void> {
     this.calls.push({ kind: 'removeNetns', netns: path, ops: [] });
+    rmSync(path, { force: true });
     const ns = this.namespaces.get(path);
     if (!ns) return;
     for (const l of ns.links.values()) this.dropPeer(l);
@@ -64,7 +71,7 @@ export class FakeNetlink implements NetlinkHost {
   }
 
   async links(netns?: string): Promise<LinkInfo[]> {
-    return [...this.ns(netns).links.values()].map(({ peer: _, ...l }) => ({ ...l }));
+    return [...this.ns(netns).links.values()].map(({ peer: _, hairpin: __, ...l }) => ({ ...l }));
   }
 
   async addresses(netns?: string): Promise<AddrInfo[]> {
@@ -113,7 +120,7 @@ export class FakeNetlink implements NetlinkHost {
           const peerNs = this.ns(op.peer.netns);
           this.link(ns, op.master);
           if (ns.links.has(op.name) || peerNs.links.has(op.peer.name)) return 'EEXIST';
-          ns.links.set(op.name, { name: op.name, index: this.nextIndex++, kind: 'veth', master: op.master, up: true, mtu: op.mtu, mac: '', alias: '', peer: { ns: op.peer.netns, name: op.peer.name } });
+          ns.links.set(op.name, { name: op.name, index: this.nextIndex++, kind: 'veth', master: op.master, up: true, mtu: op.mtu, mac: '', alias: '', peer: { ns: op.peer.netns, name: op.peer.name }, hairpin: op.hairpin });
           peerNs.links.set(op.peer.name, { name: op.peer.name, index: this.nextIndex++, kind: 'veth', master: undefined, up: false, mtu: op.mtu, mac: op.peer.mac, alias: '', peer: { ns: key, name: op.name } });
           return '';
         }
@@ -122,6 +129,7 @@ export class FakeNetlink implements NetlinkHost {
           if (op.up !== undefined) l.up = op.up;
           if (op.mtu !== undefined) l.mtu = op.mtu;
           if (op.alias !== undefined) l.alias = op.alias;
+          if (op.hairpin !== undefined) l.hairpin = op.hairpin;
           return '';
         }
         case 'addr': {

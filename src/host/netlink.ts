@@ -10,11 +10,11 @@ export type LinkOp =
   /** Creates a bridge (with our alias: the mark reconcile recognizes); EEXIST when it exists. */
   | { op: 'bridge'; name: string; mtu: number; mac: string; alias: string }
   /**
-   * A veth pair: `name` up on bridge `master`; the peer created (down: the kernel cannot
-   * bring it up before both ends exist) in the namespace file `peer.netns` as `peer.name`
-   * with its MAC. EEXIST when either name is taken.
+   * A veth pair: `name` up on bridge `master` (in hairpin mode if asked); the peer created
+   * (down: the kernel cannot bring it up before both ends exist) in the namespace file
+   * `peer.netns` as `peer.name` with its MAC. EEXIST when either name is taken.
    */
-  | { op: 'veth'; name: string; master: string; mtu: number; peer: { name: string; mac: string; netns: string } }
+  | { op: 'veth'; name: string; master: string; mtu: number; hairpin: boolean; peer: { name: string; mac: string; netns: string } }
   /** Changes an existing link: up, MTU, alias, hairpin mode of a bridge port. */
   | { op: 'set'; link: string; up?: boolean; mtu?: number; alias?: string; hairpin?: boolean }
   /** Adds an address ("10.1.0.1/24", "fd00::1/64"; IPv6 without DAD); EEXIST when present. */

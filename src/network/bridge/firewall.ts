@@ -60,18 +60,21 @@ export class BridgeFirewall {
         this.ports.set(key, rule);
         added.push(rule);
       }
-      for (const family of FAMILIES) {
-        const mine = added.filter((r) => r.family === family);
-        if (mine.length === 0) continue;
-        try {
-          if (!this.ready.has(family)) await this.rebuild(family);
-          else await this.host.restore(family, `*nat\n${mine.map((r) => `-A ${this.names.dnat} ${r.spec}`).join('\n')}\nCOMMIT\n`);
-        } catch (err) {
-          for (const r of mine) this.ports.delete(`${r.family} ${r.spec}`);
-          this.ready.delete(family);
-          throw err;
-        }
-      }
+      // The families are separate tables and tools: both at once.
+      await Promise.all(
+        FAMILIES.map(async (family) => {
+          const mine = added.filter((r) => r.family === family);
+          if (mine.length === 0) return;
+          try {
+            if (!this.ready.has(family)) await this.rebuild(family);
+            else await this.host.restore(family, `*nat\n${mine.map((r) => `-A ${this.names.dnat} ${r.spec}`).join('\n')}\nCOMMIT\n`);
+          } catch (err) {
+            for (const r of mine) this.ports.delete(`${r.family} ${r.spec}`);
+            this.ready.delete(family);
+            throw err;
+          }
+        }),
+      );
     });
   }
 
@@ -164,15 +167,17 @@ export class BridgeFirewall {
   }
 
   private async deletePortRules(gone: PortRule[]): Promise<void> {
-    for (const family of FAMILIES) {
-      const mine = gone.filter((r) => r.family === family);
-      if (mine.length === 0 || !this.ready.has(family)) continue;
-      try {
-        await this.host.restore(family, `*nat\n${mine.map((r) => `-D ${this.names.dnat} ${r.spec}`).join('\n')}\nCOMMIT\n`);
-      } catch {
-        await this.rebuild(family);
-      }
-    }
+    await Promise.all(
+      FAMILIES.map(async (family) => {
+        const mine = gone.filter((r) => r.family === family);
+        if (mine.length === 0 || !this.ready.has(family)) return;
+        try {
+          await this.host.restore(family, `*nat\n${mine.map((r) => `-D ${this.names.dnat} ${r.spec}`).join('\n')}\nCOMMIT\n`);
+        } catch {
+          await this.rebuild(family);
+        }
+      }),
+    );
   }
 
   /**

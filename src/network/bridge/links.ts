@@ -69,14 +69,11 @@ export function bridgeOps(net: BridgeNetworkSpec, prefix: string, create: boolea
   return ops;
 }
 
-/** The host side of an endpoint: the veth, its peer put in the sandbox, hairpin on its port. */
-export function vethOps(net: BridgeNetworkSpec, ep: EndpointSpec, hostName: string): LinkOp[] {
-  return [
-    { op: 'veth', name: hostName, master: net.bridge, mtu: net.mtu, peer: { name: ep.ifName, mac: ep.mac, netns: ep.netnsPath } },
-    // A container reaching its own published port through a host address comes back out of
-    // the port it went in by: the bridge does that only in hairpin mode.
-    { op: 'set', link: hostName, hairpin: true },
-  ];
+/** The host side of an endpoint: the veth, its peer put in the sandbox. */
+export function vethOp(net: BridgeNetworkSpec, ep: EndpointSpec, hostName: string): LinkOp {
+  // Hairpin: a container reaching its own published port through a host address comes back
+  // out of the port it went in by, which the bridge does only in hairpin mode.
+  return { op: 'veth', name: hostName, master: net.bridge, mtu: net.mtu, hairpin: true, peer: { name: ep.ifName, mac: ep.mac, netns: ep.netnsPath } };
 }
 
 /** Inside the sandbox: addresses, up, default routes; no IPv6 at all on a v4-only interface. */

@@ -14,7 +14,7 @@ import { type LinkInfo, type NetlinkHost, WorkerNetlink } from '../../host/netli
 import { conflict, errnoCode, invalidParameter } from '../../lib/errors.ts';
 import type { BridgeNetworkSpec, EndpointSpec, Expected, NetworkDataPlane, PortBinding } from '../driver.ts';
 import { BridgeFirewall } from './firewall.ts';
-import { bridgeOps, checkIfName, checkNetwork, gatewayCidr, hostVethName, insideOps, isOurBridge, vethOps } from './links.ts';
+import { bridgeOps, checkIfName, checkNetwork, gatewayCidr, hostVethName, insideOps, isOurBridge, vethOp } from './links.ts';
 
 export interface BridgePlaneOptions {
   /** The daemon's directory for network state under its exec root; sandboxes are <runDir>/netns/<id>. */
@@ -78,7 +78,7 @@ export class BridgeDataPlane implements NetworkDataPlane {
     checkIfName(ep.ifName, 'interface');
     let host = hostVethName();
     for (let attempt = 0; ; attempt++) {
-      const [res] = await this.nl.apply(undefined, vethOps(net, ep, host));
+      const [res] = await this.nl.apply(undefined, [vethOp(net, ep, host)]);
       if (res === '') break;
       if (attempt === 2) throw conflict(`cannot connect container ${ep.containerId} to ${net.bridge}: interface name ${ep.ifName} or ${host} is taken`);
       // EEXIST: our random name, or the interface in the sandbox (a connect that did not finish).
