@@ -32,6 +32,9 @@ import { registerNetworkRoutes } from '../api/routes/networks.ts';
 import { containerLookup } from '../container/network-view.ts';
 import { openNetworks } from './networks.ts';
 import { registerVolumeRoutes } from '../api/routes/volumes.ts';
+import { registerBuildRoutes } from '../api/routes/build.ts';
+import { BuildService } from '../build/service.ts';
+import { basePuller } from '../build/pull-base.ts';
 import { ContainerMounts } from '../volume/activate.ts';
 import { LocalDriver } from '../volume/driver.ts';
 import { VolumeService } from '../volume/service.ts';
@@ -161,6 +164,8 @@ async function main(argv: string[]): Promise<void> {
   registerNetworkRoutes(routes, networks);
   registerVolumeRoutes(routes, volumes);
   registerExecRoutes(routes, containers.api);
+  const builds = new BuildService({ db, images, containers: containers.api.svc, root: join(config.dataRoot, 'build'), pull: basePuller(distribution, images) });
+  registerBuildRoutes(routes, builds);
   await life.open('api', startApiServer(config, routes, { serverVersion: build.version }), (api) => api.close());
   log.info('API listening', { hosts: config.hosts });
   for (const w of (await life.step(info.info())).Warnings ?? []) log.warn(w);
