@@ -108,7 +108,7 @@ export function resolveMounts(deps: MountResolveDeps, h: HostConfig, configVolum
   const points = plan(deps, h, configVolumes);
   const images = new Map<string, { id: string; layer: string | null }>();
   for (const { parsed } of points.values()) if (parsed.type === 'image') images.set(parsed.destination, deps.image(parsed.source));
-  for (const { parsed } of points.values()) if (parsed.type === 'volume') deps.volumes.driver(parsed.driver); // unknown driver: nothing made yet
+  for (const { parsed } of points.values()) if (parsed.type === 'volume') deps.volumes.checkDriver(parsed.name, parsed.driver); // nothing made yet
 
   const out: ResolvedMounts = { mountPoints: [], created: [], copies: [] };
   try {

@@ -51,6 +51,15 @@ export class VolumeService {
     return d;
   }
 
+  /** Fails as creating volume `name` with an unknown driver would ("create <name>: error looking up volume plugin ..."). */
+  checkDriver(name: string, driverName: string): void {
+    try {
+      this.driver(driverName);
+    } catch (err) {
+      throw opError('create', name || randomId(), err);
+    }
+  }
+
   /** POST /volumes/create. */
   create(opts: VolumeCreateOptions): Promise<Volume> {
     return this.lock.run(async () => {
