@@ -2,19 +2,21 @@
 // the archive API (src/host/inroot resolves every path under it). A running container's is
 // its mount namespace's root, /proc/<pid>/root: volumes, binds and tmpfs mounts included.
 // A stopped container's is built on a private directory: the rw snapshot mounted there with
-// each volume and bind cloned (open_tree) onto its destination, resolved in the root; tmpfs
-// mounts of a stopped container hold nothing, so their directories show what is beneath.
+// each volume and bind (as the volume service prepares them for a start) cloned with
+// open_tree onto its destination, resolved in the root; tmpfs mounts of a stopped container
+// hold nothing, so their directories show what is beneath.
 // Holding the container's lock keeps a start from racing the temporary mounts.
 import { closeSync, openSync, statSync } from 'node:fs';
-import { mkdtemp, rmdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rmdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { mountAll } from '../host/mount.ts';
+import { mountAll, mountOne } from '../host/mount.ts';
 import { AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY, O_CREAT, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_WRONLY, OPEN_TREE_CLONE, moveMountOnto, mountSetattr, openTree, openat } from '../host/openat2.ts';
 import { ensureDirIn } from '../host/inroot/remove.ts';
-import { cleanAbs, openPathIn, statFd } from '../host/inroot/resolve.ts';
+import { cleanAbs, openPathIn, statFd, withFd } from '../host/inroot/resolve.ts';
 import { MNT_DETACH, MS_PRIVATE } from '../host/syscalls.ts';
 import { log } from '../lib/log.ts';
 import { errnoCode, messageOf } from '../lib/errors.ts';
+import type { MountInput } from '../runtime/spec/input.ts';
 import type { ContainerRecord } from './model.ts';
 import { isMountPoint } from './rootfs.ts';
 import type { ContainerService } from './service.ts';
@@ -80,6 +82,8 @@ function liveRoot(svc: ContainerService, id: string): ContainerView | undefined 
   return undefined;
 }
 
+const VIEW_PREFIX = '.archive-';
+
 interface MountedView {
   root: number;
   close(): Promise<void>;
@@ -87,12 +91,14 @@ interface MountedView {
 
 async function mountView(svc: ContainerService, rec: ContainerRecord, write: boolean): Promise<MountedView> {
   const sys = svc.deps.sys;
-  const dir = await mkdtemp(join(svc.deps.execDir, `.archive-${rec.id.slice(0, 12)}-`));
+  const dir = await mkdtemp(join(svc.deps.execDir, `${VIEW_PREFIX}${rec.id.slice(0, 12)}-`));
   let mounted = false;
+  let prepared = false;
   let root = -1;
   const close = async () => {
     if (root >= 0) closeSync(root);
     if (mounted) sys.umount2(dir, MNT_DETACH); // the whole tree, binds included
+    if (prepared) svc.deps.mounts.release(rec.id, rec.mountPoints);
     await rmdir(dir).catch((err: unknown) => log.warn('archive: cannot remove view directory', { dir, error: messageOf(err) }));
   };
   try {
@@ -101,11 +107,9 @@ async function mountView(svc: ContainerService, rec: ContainerRecord, write: boo
       // Mounted but not running (created, or between restarts): a clone of that mount, since
       // an overlay's upper directory cannot be mounted twice.
       const m = openTree(AT_FDCWD, live, OPEN_TREE_CLONE | AT_RECURSIVE);
-      const target = openSync(dir, O_PATH | O_DIRECTORY);
       try {
-        moveMountOnto(m, target);
+        withFd(openSync(dir, O_PATH | O_DIRECTORY), (target) => moveMountOnto(m, target));
       } finally {
-        closeSync(target);
         closeSync(m);
       }
     } else {
@@ -114,10 +118,13 @@ async function mountView(svc: ContainerService, rec: ContainerRecord, write: boo
     mounted = true;
     sys.mount('', dir, '', MS_PRIVATE); // nothing we mount below propagates anywhere
     root = openSync(dir, O_PATH | O_DIRECTORY);
-    const points = [...(rec.mountPoints ?? [])].sort((a, b) => cleanAbs(a.Destination).length - cleanAbs(b.Destination).length);
-    for (const mp of points) {
-      if (mp.Type === 'tmpfs' || !mp.Source.startsWith('/')) continue;
-      bindInto(root, mp.Source, cleanAbs(mp.Destination), mp.RW);
+    // The volume service's mounts for a start: volumes activated (driver mounts), subpaths
+    // staged, bind sources checked; tmpfs mounts of a stopped container hold nothing.
+    prepared = true;
+    const inputs = await svc.deps.mounts.prepare(rec.id, rec.mountPoints);
+    inputs.sort((a, b) => cleanAbs(a.destination).length - cleanAbs(b.destination).length);
+    for (const m of inputs) {
+      if (m.type !== 'tmpfs') mountInto(svc, root, m);
     }
     // Read-only where the container's is: the rootfs itself (binds keep their own mode), or
     // everything when only reading.
@@ -130,34 +137,64 @@ async function mountView(svc: ContainerService, rec: ContainerRecord, write: boo
   }
 }
 
-/** Clones the mount at host path `source` onto `dest` in the view, resolved in its root. */
-function bindInto(root: number, source: string, dest: string, rw: boolean): void {
-  let isDir: boolean;
-  try {
-    isDir = statSync(source).isDirectory();
-  } catch (err) {
-    log.warn('archive: mount source missing, not shown', { source, error: errnoCode(err) ?? messageOf(err) });
-    return;
-  }
-  // Create the mount point as the runtime would at start (this writes to the rw layer).
-  if (isDir) closeSync(ensureDirIn(root, dest));
-  else {
-    const parent = ensureDirIn(root, posix.dirname(dest));
+/**
+ * Mounts one of the container's mounts in the view at its destination, resolved in the root
+ * (and created there as the runtime would at start: this writes to the rw layer). Binds are
+ * cloned with open_tree and attached with move_mount, descriptor to descriptor.
+ */
+function mountInto(svc: ContainerService, root: number, m: MountInput): void {
+  const opts = m.options ?? [];
+  const isBind = m.type === 'bind' || opts.includes('bind') || opts.includes('rbind');
+  const dest = cleanAbs(m.destination);
+  let isDir = true;
+  if (isBind) {
     try {
-      closeSync(openat(parent, posix.basename(dest), O_WRONLY | O_CREAT | O_NOFOLLOW, 0o755));
+      isDir = statSync(m.source).isDirectory();
     } catch (err) {
-      if (errnoCode(err) !== 'EISDIR' && errnoCode(err) !== 'ETXTBSY') throw err;
-    } finally {
-      closeSync(parent);
+      log.warn('archive: mount source missing, not shown', { source: m.source, error: errnoCode(err) ?? messageOf(err) });
+      return;
     }
   }
-  const target = openPathIn(root, dest, true);
-  const m = openTree(AT_FDCWD, source, OPEN_TREE_CLONE | AT_RECURSIVE);
-  try {
-    if (!rw) mountSetattr(m, MOUNT_ATTR_RDONLY, 0, true);
-    moveMountOnto(m, target);
-  } finally {
-    closeSync(m);
-    closeSync(target);
+  if (isDir) closeSync(ensureDirIn(root, dest));
+  else {
+    withFd(ensureDirIn(root, posix.dirname(dest)), (parent) => {
+      try {
+        closeSync(openat(parent, posix.basename(dest), O_WRONLY | O_CREAT | O_NOFOLLOW, 0o755));
+      } catch (err) {
+        if (errnoCode(err) !== 'EISDIR') throw err;
+      }
+    });
+  }
+  withFd(openPathIn(root, dest, true), (target) => {
+    if (!isBind) {
+      // An image view (an overlay): mounted onto the pinned destination through /proc.
+      mountOne(svc.deps.sys, { type: m.type, source: m.source, options: opts }, `/proc/self/fd/${target}`);
+      return;
+    }
+    const tree = openTree(AT_FDCWD, m.source, OPEN_TREE_CLONE | (opts.includes('bind') ? 0 : AT_RECURSIVE));
+    try {
+      if (opts.includes('ro') || opts.includes('rro')) mountSetattr(tree, MOUNT_ATTR_RDONLY, 0, true);
+      moveMountOnto(tree, target);
+    } finally {
+      closeSync(tree);
+    }
+  });
+}
+
+/**
+ * Start-up: views a crashed daemon left behind (<exec-root>/containers/.archive-*) are
+ * unmounted and removed; never deleted recursively, since volumes may be mounted inside.
+ */
+export async function sweepArchiveViews(execDir: string, sys: ContainerService['deps']['sys']): Promise<void> {
+  const names = await readdir(execDir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(VIEW_PREFIX)) continue;
+    const dir = join(execDir, name);
+    try {
+      if (await isMountPoint(dir)) sys.umount2(dir, MNT_DETACH);
+      await rmdir(dir);
+    } catch (err) {
+      log.warn('archive: stale view left in place', { dir, error: messageOf(err) });
+    }
   }
 }

@@ -6,6 +6,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { log } from '../lib/log.ts';
 import { messageOf } from '../lib/errors.ts';
+import { sweepArchiveViews } from './archive-view.ts';
 import { handleExit } from './exit.ts';
 import { withStatus, type ContainerRecord } from './model.ts';
 import { removeContainer } from './remove.ts';
@@ -16,6 +17,7 @@ import { stopProcess } from './stop.ts';
 
 export async function recoverContainers(svc: ContainerService): Promise<void> {
   await removeOrphans(svc);
+  await sweepArchiveViews(svc.deps.execDir, svc.deps.sys);
   const all = svc.records.all();
   const alive = all.filter((r) => r.state.Running && !r.state.Restarting);
   const results = alive.length > 0 ? await svc.runtime.recover(alive.map((r) => r.id)) : [];

@@ -13,7 +13,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { type TarWriteEntry, packTar } from '../../src/lib/tar/writer.ts';
 import { readTarEntries } from '../../src/lib/tar/entries.ts';
 import { BUSYBOX_IMAGE_REF, busyboxImageArchive } from '../fixtures/index.ts';
-import { type Engine, startEngine } from './harness.ts';
+import { type Engine, mountsUnder, startEngine } from './harness.ts';
 import { scratch } from './util.ts';
 
 const BB = BUSYBOX_IMAGE_REF;
@@ -194,6 +194,38 @@ describe('hostile paths inside the container', () => {
     assert.equal(up.status, 200);
     assert.equal(await sh('live', `cat /${unique}-2`), 'pwned');
     assert.equal(existsSync(`/${unique}-2`), false);
+  });
+});
+
+describe('volumes and binds', () => {
+  const views = () => mountsUnder(e.execRoot).filter((m) => m.includes('.archive-'));
+
+  it('copies into a named volume of a running container, and the volume keeps it', async () => {
+    await e.dockerOk(['run', '-d', '--name', 'vol-live', '-v', 'cpvol:/data', BB, 'sleep', '1000']);
+    await e.dockerOk(['cp', local('hello.txt'), 'vol-live:/data/']);
+    assert.equal(await e.dockerOk(['run', '--rm', '-v', 'cpvol:/v', BB, 'cat', '/v/hello.txt']), 'hello\n');
+  });
+
+  it('reaches the volumes and binds of a stopped container; read-only ones refuse writes', async () => {
+    mkdirSync(local('bind'));
+    await e.dockerOk(['create', '--name', 'vol-cold', '-v', 'cpvol:/data', '-v', `${local('bind')}:/bind`, '-v', 'cpvol:/ro:ro', BB, 'true']);
+    await e.dockerOk(['cp', local('tree'), 'vol-cold:/data/t']);
+    await e.dockerOk(['cp', local('hello.txt'), 'vol-cold:/bind/']);
+    assert.equal(readFileSync(local('bind', 'hello.txt'), 'utf8'), 'hello\n');
+    assert.match(await fail(['cp', local('hello.txt'), 'vol-cold:/ro/']), /mounted volume is marked read-only/);
+    await e.dockerOk(['cp', 'vol-cold:/ro/t/sub/b', local('from-ro')]);
+    assert.equal(readFileSync(local('from-ro'), 'utf8'), 'B');
+    assert.equal(await e.dockerOk(['run', '--rm', '-v', 'cpvol:/v', BB, 'cat', '/v/t/a']), 'A');
+    assert.deepEqual(views(), [], 'the temporary view is unmounted');
+    await e.dockerOk(['start', '-a', 'vol-cold']);
+  });
+
+  it('keeps a copy through a symlink in a volume inside the stopped container', async () => {
+    await e.dockerOk(['run', '--rm', '-v', 'cpvol:/v', BB, 'ln', '-s', '/', '/v/up']);
+    await e.dockerOk(['cp', local(unique), 'vol-cold:/data/up/']);
+    const r = await e.docker(['cp', `vol-cold:/${unique}`, '-']);
+    assert.equal(r.code, 0, r.stderr); // in the container's rootfs
+    assert.deepEqual(views(), []);
   });
 });
 
