@@ -42,7 +42,11 @@ export interface EndpointSpec {
   defaultRoute: boolean;
 }
 
-/** A published port as the firewall implements it: no process per port. */
+/**
+ * A published port as the firewall implements it: no process per port, so a binding whose host
+ * address is of the other family than the container address (no NAT between them), or on ::1
+ * (the kernel routes no ::1 traffic out of the host), is not published.
+ */
 export interface PortBinding {
   proto: 'tcp' | 'udp';
   /** '' or '0.0.0.0' (all IPv4 addresses incl. 127.0.0.1), '::' (all IPv6), or one address. */
@@ -66,18 +70,32 @@ export interface NetworkDataPlane {
   ensureNetwork(net: BridgeNetworkSpec): Promise<void>;
   /** Removes the bridge and every rule of the network. Idempotent. */
   removeNetwork(net: BridgeNetworkSpec): Promise<void>;
-  /** A new network namespace with loopback up, bind-mounted at the returned path. */
+  /**
+   * A new network namespace with loopback up, bind-mounted at the returned path
+   * (<runDir>/netns/<containerId>); one left from an earlier run is replaced. ≈1 ms.
+   */
   createSandbox(containerId: string): Promise<string>;
-  /** Unmounts and removes the sandbox (its veths vanish with it). Idempotent. */
+  /**
+   * Unmounts and removes the sandbox and withdraws the container's published ports. Idempotent.
+   * Enough on its own when a container stops: its veths go with the namespace (the kernel
+   * deletes them afterwards, ≈1 ms for us), whereas disconnect waits for the kernel (≈20 ms).
+   */
   removeSandbox(containerId: string): Promise<void>;
-  /** A veth pair: one end on the bridge, the other as ifName in the sandbox with its addresses. */
+  /** A veth pair: one end on the bridge, the other as ifName in the sandbox with its addresses. ≈2 ms. */
   connect(net: BridgeNetworkSpec, ep: EndpointSpec): Promise<void>;
-  /** Removes the endpoint's veth (and its ports). Idempotent. */
+  /**
+   * Removes the endpoint's veth (and its ports), for a running container leaving a network.
+   * Idempotent. ≈20 ms: deleting a veth waits for the kernel.
+   */
   disconnect(net: BridgeNetworkSpec, ep: EndpointSpec): Promise<void>;
   /** Adds the DNAT/forward rules for published ports (host ports already chosen and free). */
   publish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void>;
   unpublish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void>;
-  /** At daemon start: makes the kernel match `expected`, removing leftovers of ours only. */
+  /**
+   * At daemon start: makes the kernel match `expected`, removing leftovers of ours only
+   * (bridges with our mark, namespace files under runDir, our chains). It ensures the expected
+   * networks itself: no ensureNetwork calls are needed before it.
+   */
   reconcile(expected: Expected): Promise<void>;
   /** Removes everything this daemon instance made (not used on live-restore shutdown). */
   close(): Promise<void>;

@@ -194,6 +194,12 @@ describe('BridgeDataPlane (fakes)', () => {
     assert.deepEqual(fw.rules(4, 'nat', 'WT-DNAT'), []);
     await plane.publish({ ...NET, internal: true }, ep, [{ proto: 'tcp', hostIp: '', hostPort: 1, containerIp: '172.18.0.2', containerPort: 1 }]);
     assert.deepEqual(fw.rules(4, 'nat', 'WT-DNAT'), []);
+    // No NAT between families, none from ::1: such bindings are left out, not failed.
+    await plane.publish(NET, ep, [
+      { proto: 'tcp', hostIp: '::', hostPort: 2, containerIp: '172.18.0.2', containerPort: 2 },
+      { proto: 'tcp', hostIp: '::1', hostPort: 3, containerIp: 'fd00::2', containerPort: 3 },
+    ]);
+    assert.deepEqual([...fw.rules(4, 'nat', 'WT-DNAT'), ...fw.rules(6, 'nat', 'WT-DNAT')], []);
   });
 
   it('reconciles: removes our stale bridges and sandboxes, re-creates what is expected, keeps the rest', async () => {

@@ -16,6 +16,14 @@ import type { BridgeNetworkSpec, EndpointSpec, Expected, NetworkDataPlane, PortB
 import { BridgeFirewall } from './firewall.ts';
 import { bridgeOps, checkIfName, checkNetwork, gatewayCidr, hostVethName, insideOps, isOurBridge, vethOp } from './links.ts';
 
+/**
+ * Whether DNAT can carry a binding: host and container addresses of one family, and not ::1
+ * (IPv6 has no route_localnet: the kernel drops ::1-sourced packets leaving the host).
+ */
+function natable(b: PortBinding): boolean {
+  return b.hostIp.includes(':') === b.containerIp.includes(':') && b.hostIp !== '::1';
+}
+
 export interface BridgePlaneOptions {
   /** The daemon's directory for network state under its exec root; sandboxes are <runDir>/netns/<id>. */
   runDir: string;
@@ -104,13 +112,14 @@ export class BridgeDataPlane implements NetworkDataPlane {
   }
 
   async publish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void> {
-    if (net.internal || ports.length === 0) return; // as dockerd: nothing is published from an internal network
-    await this.firewall.publish(net, ep.containerId, ports);
+    if (net.internal) return; // as dockerd: nothing is published from an internal network
+    const nat = ports.filter(natable);
+    if (nat.length > 0) await this.firewall.publish(net, ep.containerId, nat);
   }
 
   async unpublish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void> {
-    if (ports.length === 0) return;
-    await this.firewall.unpublish(ep.containerId, net.id, ports);
+    const nat = ports.filter(natable);
+    if (nat.length > 0) await this.firewall.unpublish(ep.containerId, net.id, nat);
   }
 
   async reconcile(expected: Expected): Promise<void> {
@@ -122,7 +131,7 @@ export class BridgeDataPlane implements NetworkDataPlane {
     for (const n of expected.networks) await this.ensureLinks(n, links);
     const keep = new Set(expected.sandboxes);
     for (const id of await this.sandboxFiles()) if (!keep.has(id)) await this.nl.removeNetns(join(this.netnsDir, id));
-    const ports = [...expected.ports].map(([containerId, p]) => ({ net: p.network, containerId, bindings: p.ports }));
+    const ports = [...expected.ports].map(([containerId, p]) => ({ net: p.network, containerId, bindings: p.ports.filter(natable) }));
     await this.firewall.reset(expected.networks, ports);
   }
 
