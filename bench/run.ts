@@ -4,6 +4,7 @@
 // PID and its roots removed at the end.
 //
 //   node bench/run.ts [--engines wharfd,dockerd,podman] [--only load,save,...] [--reps 5]
+//   (BENCH_ONLY=push,pull is --only from the environment: `BENCH_ONLY=push,pull make bench`)
 //                     [--requests 2000] [--out bench/results] [--cgroup-fix]
 //
 // --reps applies to the image workloads; the container workloads (issue 3: run, lifecycle, exec,
@@ -34,12 +35,15 @@ import {
   debianImageArchive,
 } from '../test/fixtures/index.ts';
 import { ENGINE_ORDER, renderErrors, renderGoals, renderTable, type WorkloadResult } from './report.ts';
-import { BUSYBOX, type BenchContext, WORKLOADS } from './workloads.ts';
+import { BUSYBOX, type BenchContext, WORKLOADS as BASE_WORKLOADS } from './workloads.ts';
+import { REGISTRY_WORKLOADS } from './registry.ts';
+
+const WORKLOADS = [...BASE_WORKLOADS, ...REGISTRY_WORKLOADS];
 
 const { values: opts } = parseArgs({
   options: {
     engines: { type: 'string', default: ENGINE_ORDER.join(',') },
-    only: { type: 'string' },
+    only: { type: 'string', ...(process.env['BENCH_ONLY'] ? { default: process.env['BENCH_ONLY'] } : {}) },
     reps: { type: 'string', default: '5' },
     requests: { type: 'string', default: '2000' },
     out: { type: 'string', default: join(REPO, 'bench/results') },
@@ -285,7 +289,7 @@ async function main(): Promise<number> {
     '',
     table,
     '',
-    '## Goals (issue 3)',
+    '## Goals (issues 3 and 6)',
     '',
     renderGoals(results),
     '',

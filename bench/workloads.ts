@@ -69,12 +69,12 @@ export interface Workload {
   run(ctx: BenchContext): Promise<Series[]>;
 }
 
-function newSeries(label: string, unit: Unit, stats: Stat[], extra: { goal?: Goal; higherIsBetter?: boolean } = {}): Series {
+export function newSeries(label: string, unit: Unit, stats: Stat[], extra: { goal?: Goal; higherIsBetter?: boolean } = {}): Series {
   return { label, unit, stats, samples: new Map(), errors: new Map(), ...extra };
 }
 
 /** The gist of an error: its first line, plus the command's stderr when a CLI failed. */
-function firstLine(err: unknown): string {
+export function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   const first = text.split('\n').find((l) => l.trim()) ?? '';
   const stderr = /--- stderr\n([\s\S]*)$/.exec(text)?.[1]?.trim().split('\n')[0];
@@ -101,7 +101,7 @@ function record(series: Series[], e: Engine, values: number[]): void {
  * uncounted runs per engine (rep < 0). `fn` returns one value per series. An engine that fails
  * once is dropped.
  */
-async function interleaveAll(
+export async function interleaveAll(
   ctx: BenchContext,
   series: Series[],
   fn: (e: Engine, rep: number) => Promise<number[]>,
@@ -129,7 +129,7 @@ async function interleaveAll(
   }
 }
 
-function interleave(
+export function interleave(
   ctx: BenchContext,
   series: Series,
   fn: (e: Engine, rep: number) => Promise<number>,
@@ -155,7 +155,7 @@ function each(ctx: BenchContext, series: Series, fn: (e: Engine) => Promise<numb
 }
 
 /** Flushes dirty pages so one engine's writeback does not land in the next one's timing. */
-async function settle(): Promise<void> {
+export async function settle(): Promise<void> {
   await runCommand('sync', [], process.env);
 }
 
@@ -165,15 +165,15 @@ async function timedDocker(e: Engine, args: string[]): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function hasImage(e: Engine, ref: string): Promise<boolean> {
+export async function hasImage(e: Engine, ref: string): Promise<boolean> {
   return (await e.docker(['image', 'inspect', '--format', '{{.Id}}', ref])).code === 0;
 }
 
-async function ensureImage(e: Engine, img: BenchImage): Promise<void> {
+export async function ensureImage(e: Engine, img: BenchImage): Promise<void> {
   if (!(await hasImage(e, img.ref))) await e.dockerOk(['load', '-q', '-i', img.archive]);
 }
 
-async function removeImage(e: Engine, ref: string): Promise<void> {
+export async function removeImage(e: Engine, ref: string): Promise<void> {
   if (await hasImage(e, ref)) await e.dockerOk(['rmi', '-f', ref]);
 }
 
