@@ -11,7 +11,9 @@ import { createGunzip } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { invalidParameter } from '../lib/errors.ts';
 import { cleanPath } from '../lib/ignore-patterns.ts';
-import { readTarEntries } from '../lib/tar/entries.ts';
+import { closeSync, openSync } from 'node:fs';
+import { O_DIRECTORY, O_PATH } from '../host/openat2.ts';
+import { extractInRoot } from '../host/inroot/extract.ts';
 import { resolveInRoot } from './in-root.ts';
 
 /** Where sources come from: the context directory, or another filesystem (COPY --from). */
@@ -76,7 +78,7 @@ export async function copyInto(rootfs: string, tree: SourceTree, paths: string[]
   const destIsDir = req.dest.endsWith('/') || req.dest.endsWith('/.') || req.dest === '.';
   if (paths.length > 1 && !destIsDir) throw invalidParameter(`When using ${req.what} with more than one source file, the destination must be a directory and end with a /`);
   for (const rel of paths) {
-    const host = tree.inImage ? await resolveInRoot(tree.root, rel) : join(tree.root, rel);
+    const host = tree.inImage ? resolveInRoot(tree.root, `/${rel}`) : join(tree.root, rel);
     const st = await stat(host).catch(() => undefined);
     if (!st) throw notFound(req.what, rel || '.');
     if (st.isDirectory()) {
@@ -87,10 +89,10 @@ export async function copyInto(rootfs: string, tree: SourceTree, paths: string[]
     const kind = req.unpack ? await archiveKind(host) : undefined;
     if (kind) {
       const target = await ensureDir(rootfs, req.dest, req.owner);
-      await unpackArchive(archiveStream(host, kind), target, rootfs);
+      await unpackArchive(archiveStream(host, kind), target.slice(rootfs.length) || '/', rootfs);
       continue;
     }
-    const existing = await stat(await resolveInRoot(rootfs, req.dest)).catch(() => undefined);
+    const existing = await stat(resolveInRoot(rootfs, req.dest)).catch(() => undefined);
     const destPath = destIsDir || existing?.isDirectory() ? posix.join(req.dest, basename(rel)) : req.dest;
     const parent = await ensureDir(rootfs, posix.dirname(destPath), req.owner);
     await copyEntry(host, join(parent, posix.basename(destPath)), req);
@@ -103,7 +105,7 @@ async function ensureDir(rootfs: string, dir: string, owner?: { uid: number; gid
   let cur = '/';
   for (const p of parts) {
     cur = posix.join(cur, p);
-    const host = await resolveInRoot(rootfs, cur);
+    const host = resolveInRoot(rootfs, cur);
     const st = await stat(host).catch(() => undefined);
     if (st?.isDirectory()) continue;
     if (st) throw invalidParameter(`cannot copy to ${dir}: ${cur} is not a directory`);
@@ -172,44 +174,12 @@ function archiveStream(path: string, kind: ArchiveKind): Readable {
   return spawn(kind, ['-dc', path], { stdio: ['ignore', 'pipe', 'ignore'] }).stdout;
 }
 
-/** ADD of a local archive: unpacked into destDir, no entry leaving the rootfs. */
-async function unpackArchive(archive: Readable, destDir: string, rootfs: string): Promise<void> {
-  const links: [string, string][] = [];
-  for await (const e of readTarEntries(archive)) {
-    const name = cleanPath(e.header.name).replace(/^\/+/, '');
-    if (name === '.' || name === '') continue;
-    if (name === '..' || name.startsWith('../')) throw invalidParameter(`ADD: archive entry ${e.header.name} is outside the destination`);
-    // The parent may be a symlink the archive made: resolve it inside the image.
-    const rel = posix.join(destDir.slice(rootfs.length) || '/', name);
-    const parent = await resolveInRoot(rootfs, posix.dirname(rel));
-    await mkdir(parent, { recursive: true });
-    const target = join(parent, posix.basename(rel));
-    const mode = e.header.mode & 0o7777;
-    const existing = await lstat(target).catch(() => undefined);
-    if (e.header.type === 'directory') {
-      if (!existing?.isDirectory()) {
-        if (existing) await rm(target, { force: true });
-        await mkdir(target);
-      }
-      await chmod(target, mode);
-      await chown(target, e.header.uid, e.header.gid);
-    } else if (e.header.type === 'file') {
-      if (existing) await rm(target, { recursive: true, force: true });
-      await writeFile(target, Readable.from(e.body()), { mode });
-      await chmod(target, mode);
-      await chown(target, e.header.uid, e.header.gid);
-      await utimes(target, e.header.mtime.sec, e.header.mtime.sec);
-    } else if (e.header.type === 'symlink') {
-      if (existing) await rm(target, { recursive: true, force: true });
-      await symlink(e.header.linkname, target);
-      await lchown(target, e.header.uid, e.header.gid);
-    } else if (e.header.type === 'hardlink') {
-      links.push([target, posix.join(destDir.slice(rootfs.length) || '/', cleanPath(e.header.linkname).replace(/^\/+/, ''))]);
-    }
-  }
-  // Hard links as copies of their target inside the image (a link can't be trusted to stay inside).
-  for (const [target, linkname] of links) {
-    const src = await resolveInRoot(rootfs, linkname);
-    if ((await lstat(src).catch(() => undefined))?.isFile()) await copyFile(src, target);
+/** ADD of a local archive: unpacked into destDir (inside `rootfs`), no entry leaving it. */
+async function unpackArchive(archive: Readable, destInImage: string, rootfs: string): Promise<void> {
+  const fd = openSync(rootfs, O_PATH | O_DIRECTORY);
+  try {
+    await extractInRoot(archive, fd, destInImage, { noOverwriteDirNonDir: false, owner: 'header' });
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,36 +1,22 @@
-// Paths inside an image's root filesystem, resolved the way the container would see them:
-// symlinks followed relative to the root (an absolute link starts again at the root), `..`
-// never above it. Used on a build container's mounted rootfs, where nothing else runs.
-import { lstat, readlink } from 'node:fs/promises';
+// Paths inside a build container's mounted rootfs, resolved as the container would see them:
+// the project's one mechanism for untrusted roots (host/inroot: openat2 IN_ROOT), so that
+// symlinks in the image (an absolute one included) never lead outside it.
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { invalidParameter } from '../lib/errors.ts';
+import { O_DIRECTORY, O_PATH } from '../host/openat2.ts';
+import { followSymlinksInScope } from '../host/inroot/resolve.ts';
 
-const MAX_LINKS = 255;
-
-/**
- * The host path for `path` (absolute, inside the image) under `root`, every symlink followed;
- * components that do not exist yet are kept as they are.
- */
-export async function resolveInRoot(root: string, path: string): Promise<string> {
-  const pending = path.split('/').filter((c) => c !== '' && c !== '.');
-  const done: string[] = [];
-  let links = 0;
-  while (pending.length > 0) {
-    const c = pending.shift()!;
-    if (c === '..') {
-      done.pop();
-      continue;
-    }
-    const host = join(root, ...done, c);
-    const st = await lstat(host).catch(() => undefined);
-    if (st?.isSymbolicLink()) {
-      if (++links > MAX_LINKS) throw invalidParameter(`too many levels of symbolic links resolving ${path}`);
-      const target = await readlink(host);
-      if (target.startsWith('/')) done.length = 0;
-      pending.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
-      continue;
-    }
-    done.push(c);
+/** Runs `fn` with an O_PATH descriptor of `rootfs`. */
+export function withRoot<T>(rootfs: string, fn: (root: number) => T): T {
+  const fd = openSync(rootfs, O_PATH | O_DIRECTORY);
+  try {
+    return fn(fd);
+  } finally {
+    closeSync(fd);
   }
-  return join(root, ...done);
+}
+
+/** The host path for `path` (inside the image) with every symlink on it followed in the image. */
+export function resolveInRoot(rootfs: string, path: string): string {
+  return join(rootfs, withRoot(rootfs, (fd) => followSymlinksInScope(fd, path)));
 }

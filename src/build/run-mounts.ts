@@ -76,7 +76,7 @@ export async function runMounts(deps: StepDeps, state: StageState, specs: string
           const imageId = index !== undefined ? await deps.stageImage(index) : await deps.resolveBase(from, { pull: false });
           const img = await mountImage(deps, imageId);
           cleanups.push(img.release);
-          host = await resolveInRoot(img.root, source);
+          host = resolveInRoot(img.root, source);
         } else {
           if (source.startsWith('..')) throw invalidParameter(`mount source ${source} is outside the build context`);
           host = join(deps.context.dir, source);

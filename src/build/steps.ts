@@ -222,7 +222,7 @@ export async function workdirStep(deps: StepDeps, state: StageState, ins: Instru
   const id = await withContainer(deps, fsBody(state), async (cid) => {
     const root = await mountRootfs(deps.containers, deps.containers.records.resolve(cid));
     try {
-      await mkdir(await resolveInRoot(root, dir), { recursive: true, mode: 0o755 });
+      await mkdir(resolveInRoot(root, dir), { recursive: true, mode: 0o755 });
     } finally {
       await unmountRootfs(deps.containers, cid);
     }
