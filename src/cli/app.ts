@@ -19,6 +19,8 @@ import {
   usageError,
   usageText,
 } from './command.ts';
+import { builderBuildCommand, buildTopCommand, imageBuildCommand } from './commands/build.ts';
+import { builderPruneCommand } from './commands/builder.ts';
 import { systemDfCommand } from './commands/df.ts';
 import { eventsTopCommand, systemEventsCommand } from './commands/events.ts';
 import {
@@ -80,6 +82,7 @@ export function rootCommand(): Command {
     short: 'Manage images',
     category: 'management',
     subcommands: [
+      imageBuildCommand,
       imageHistoryCommand,
       imageImportCommand,
       imageInspectCommand,
@@ -90,6 +93,13 @@ export function rootCommand(): Command {
       imageSaveCommand,
       imageTagCommand,
     ],
+  };
+  const builder: Command = {
+    name: 'builder',
+    use: 'builder',
+    short: 'Manage builds',
+    category: 'management',
+    subcommands: [builderBuildCommand, builderPruneCommand],
   };
   const system: Command = {
     name: 'system',
@@ -103,6 +113,7 @@ export function rootCommand(): Command {
     use: `${PROGRAM} [OPTIONS] COMMAND [ARG...]`,
     short: 'A self-sufficient runtime for containers',
     subcommands: [
+      builder,
       containerCommand,
       image,
       registryCommand,
@@ -110,6 +121,7 @@ export function rootCommand(): Command {
       networkCommand,
       volumeCommand,
       ...containerTopCommands,
+      buildTopCommand,
       imagesCommand,
       infoTopCommand,
       versionCommand,

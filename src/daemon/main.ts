@@ -149,7 +149,9 @@ async function main(argv: string[]): Promise<void> {
   await life.step(images.lock.run(() => images.gc())); // frees what a crash left half-made
 
   const routes = new Router();
-  registerSystemRoutes(routes, { system: new DiskUsageService(images, containers.api, volumes), info, events });
+  // The build service is made below; df only asks it once the API is up.
+  const buildCache = { cacheRecords: () => builds.cacheRecords() };
+  registerSystemRoutes(routes, { system: new DiskUsageService(images, containers.api, volumes, buildCache), info, events });
   const distribution = new DistributionService({
     images,
     insecureRegistries: config.insecureRegistries,
