@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.."
 # tools, busybox for the base image, setfattr/getfattr.
 RUNTIME_PKGS=(crun runc conmon tini containernetworking-plugins iptables iproute2 busybox-static attr)
 # What the tests need: a registry, skopeo as an API client, debootstrap for the Debian fixture,
-# and the tools the fixtures, the harness and the demo use.
-TEST_PKGS=(docker-registry skopeo debootstrap make tar gzip util-linux ca-certificates curl)
+# and the tools the fixtures, the harness and the demo use (openssl: certificates for TLS tests).
+TEST_PKGS=(docker-registry skopeo debootstrap make tar gzip util-linux ca-certificates curl openssl)
 # The reference engines bench/ compares against.
 BENCH_PKGS=(docker.io podman catatonit)
 
