@@ -46,6 +46,8 @@ import { inspectCommand } from './commands/inspect.ts';
 import { registryCommand } from './commands/registry.ts';
 import { volumeCommand } from './commands/volumes.ts';
 import { networkCommand } from './commands/network.ts';
+import { loginCommand, logoutCommand } from './commands/login.ts';
+import { imagePullCommand, pullTopCommand } from './commands/pull.ts';
 import { infoTopCommand, systemInfoCommand, versionCommand } from './commands/system.ts';
 import { errorText } from './errors.ts';
 import { FlagError, type FlagSpec, Flags, parseFlags } from './flags.ts';
@@ -89,6 +91,7 @@ export function rootCommand(): Command {
       imageLoadCommand,
       imageLsCommand,
       imagePruneCommand,
+      imagePullCommand,
       imageRmCommand,
       imageSaveCommand,
       imageTagCommand,
@@ -130,6 +133,9 @@ export function rootCommand(): Command {
       importTopCommand,
       inspectCommand,
       loadTopCommand,
+      loginCommand,
+      logoutCommand,
+      pullTopCommand,
       rmiCommand,
       saveTopCommand,
       tagTopCommand,

@@ -130,12 +130,20 @@ export class ImageApi {
     return { json: type.includes('application/json'), body: res.body };
   }
 
-  /** POST /images/create?fromImage=...: pull from a registry; yields the progress stream. */
-  async pull(name: string, opts: { tag?: string; platform?: string } = {}): Promise<AsyncGenerator<JSONMessage>> {
+  /**
+   * POST /images/create?fromImage=...: pull from a registry; yields the progress stream. With
+   * `all`, the tag is sent empty: the daemon pulls every tag (`docker pull -a`).
+   */
+  async pull(
+    name: string,
+    opts: { tag?: string; platform?: string; all?: boolean; registryAuth?: string; signal?: AbortSignal } = {},
+  ): Promise<AsyncGenerator<JSONMessage>> {
     const res = await this.c.call({
       method: 'POST',
       path: '/images/create',
-      query: { fromImage: name, tag: opts.tag || undefined, platform: opts.platform || undefined },
+      query: { fromImage: name, tag: opts.all ? '' : opts.tag || undefined, platform: opts.platform || undefined },
+      ...(opts.registryAuth ? { headers: { 'X-Registry-Auth': opts.registryAuth } } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
     return jsonLines<JSONMessage>(res.body);
   }

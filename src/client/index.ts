@@ -1,6 +1,7 @@
 // The Engine API client: the only way the CLI, compose and the dashboard talk to the daemon.
 // `new WharfClient({host, tls})` gives the transport (request/json/stream/upload/download/
 // hijack) plus typed groups of endpoints; more groups join as the engine grows.
+import { AuthApi } from './auth.ts';
 import { BuildApi } from './build.ts';
 import { Client, type ClientOptions } from './client.ts';
 import { ContainerApi } from './containers.ts';
@@ -11,6 +12,7 @@ import { SystemApi } from './system.ts';
 import { VolumeApi } from './volumes.ts';
 
 export class WharfClient extends Client {
+  readonly auth: AuthApi;
   readonly build: BuildApi;
   readonly containers: ContainerApi;
   readonly exec: ExecApi;
@@ -20,6 +22,7 @@ export class WharfClient extends Client {
   readonly volumes: VolumeApi;
   constructor(opts: ClientOptions = {}) {
     super(opts);
+    this.auth = new AuthApi(this);
     this.build = new BuildApi(this);
     this.containers = new ContainerApi(this);
     this.exec = new ExecApi(this);
@@ -31,6 +34,7 @@ export class WharfClient extends Client {
 }
 
 export { BUILD_SECRETS_HEADER, type BuildOptions, type BuildPruneResponse, encodeBuildSecrets } from './build.ts';
+export { type AuthConfig, type AuthenticateOKBody, encodeRegistryAuth } from './auth.ts';
 export { CLIENT_API_VERSION, Client, type ClientOptions, compareVersions, encodeQuery } from './client.ts';
 export type { PingInfo, Query, RawResponse, RequestOptions } from './client.ts';
 export {

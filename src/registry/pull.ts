@@ -247,6 +247,9 @@ export function translatePullError(err: unknown, ref: Reference): unknown {
     case 'NAME_UNKNOWN':
       return new WharfError('NotFound', `repository ${familiarName(ref)} not found: ${err.message}`, { cause: err });
   }
+  // dockerd answers other registry refusals (no credentials, bad ones) with a 500, so the
+  // docker CLI prints them instead of prompting for a login.
+  if (err.kind === 'Unauthorized' || err.kind === 'Forbidden') return new WharfError('System', err.message, { cause: err });
   return err;
 }
 

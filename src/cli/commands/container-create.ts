@@ -1,6 +1,8 @@
 // Creating a container as docker's `create` and `run` do: the --pull policy (pull first,
 // pull when missing, never), the CID file, client-side warnings, the terminal size for a TTY,
 // and the daemon's warnings printed after creation.
+import { encodeRegistryAuth } from '../../client/auth.ts';
+import { registryAuthFor } from '../credentials/store.ts';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { ApiError } from '../../client/errors.ts';
 import type { ContainerCreateRequest } from '../../client/types.ts';
@@ -63,6 +65,7 @@ async function pullImage(ctx: CliContext, ref: Reference, opts: CreateOptions): 
   const messages = await ctx.client().images.pull(familiarName(ref), {
     ...(ref.tag ? { tag: ref.tag } : ref.digest ? { tag: ref.digest } : {}),
     ...(opts.platform ? { platform: opts.platform } : {}),
+    registryAuth: encodeRegistryAuth(await registryAuthFor(ctx.env, ref.domain)),
   });
   const sink = opts.quiet ? { write() {} } : ctx.err;
   await displayJSONMessages(messages, sink, { isTerminal: ctx.err.isTerminal, columns: ctx.err.columns });
