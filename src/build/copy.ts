@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { chmod, chown, copyFile, lchown, lstat, mkdir, open, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import { pipeline, Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { invalidParameter } from '../lib/errors.ts';
