@@ -5,7 +5,7 @@
 // container, and a sentinel directory on the host must never change. Tests share one daemon
 // and run in order.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -94,7 +94,34 @@ describe('docker cp with a running container', () => {
     assert.equal(await sh('live', 'cat /tmp/piped.txt'), 'piped');
   });
 
-  it('reaches a tmpfs mounted in the container', async () => {
+  it('follows a symlink source with -L, keeping the link’s name', async () => {
+    await sh('live', 'mkdir -p /tmp/lk && ln -sf /etc/passwd /tmp/lk/pw');
+    await e.dockerOk(['cp', 'live:/tmp/lk/pw', local('pw-link')]);
+    assert.equal(readlinkSync(local('pw-link')), '/etc/passwd');
+    await e.dockerOk(['cp', '-L', 'live:/tmp/lk/pw', local('pw-file')]);
+    assert.equal(readFileSync(local('pw-file'), 'utf8'), await sh('live', 'cat /etc/passwd'));
+    await e.wharfOk(['cp', '-L', 'live:/tmp/lk/pw', local('pw-wharf')]);
+    assert.equal(readFileSync(local('pw-wharf'), 'utf8'), await sh('live', 'cat /etc/passwd'));
+  });
+
+  it('copies the whole root, kernel filesystems as empty directories', async () => {
+    await e.dockerOk(['cp', 'live:/', local('rootcopy')]);
+    assert.ok(statSync(local('rootcopy', 'bin', 'busybox')).isFile());
+    assert.deepEqual(readdirSync(local('rootcopy', 'proc')), []);
+    assert.deepEqual(readdirSync(local('rootcopy', 'sys')), []);
+  });
+
+  it('keeps the archive’s owners, or gives everything to the container’s user with -a', async () => {
+    writeFileSync(local('owned'), 'o');
+    chownSync(local('owned'), 1234, 4321);
+    await e.dockerOk(['run', '-d', '--name', 'usr', '--user', 'daemon', BB, 'sleep', '1000']);
+    await e.dockerOk(['cp', local('owned'), 'usr:/tmp/plain']);
+    await e.dockerOk(['cp', '-a', local('owned'), 'usr:/tmp/archived']);
+    assert.equal(await sh('usr', 'stat -c %u:%g /tmp/plain /tmp/archived'), '1234:4321\n1:1\n');
+  });
+
+  it('reaches a tmpfs mounted in the container', async (t) => {
+    if (e.kind !== 'wharfd') return t.skip('dockerd copies into a private tmpfs of its own view (lost)');
     await e.dockerOk(['cp', local('hello.txt'), 'live:/scratch/in-tmpfs.txt']);
     assert.equal(await sh('live', 'cat /scratch/in-tmpfs.txt; grep -c " /scratch tmpfs" /proc/mounts'), 'hello\n1\n');
     await sh('live', 'echo made-inside > /scratch/made');
@@ -156,6 +183,8 @@ describe('hostile paths inside the container', () => {
     assert.equal(await sh('live', `cat ${sentinel}`), 'planted');
   });
 
+  // A refused archive is the client's fault: 400 (dockerd says 500).
+  const REFUSED = () => (e.kind === 'wharfd' ? 400 : 500);
   async function put(dest: string, entries: TarWriteEntry[]): Promise<{ status: number; message: string }> {
     const tar = await buffer(Readable.from(packTar(entries)));
     const r = await e.api('PUT', `/containers/live/archive?path=${encodeURIComponent(dest)}`, tar, { headers: { 'Content-Type': 'application/x-tar' } });
@@ -166,7 +195,7 @@ describe('hostile paths inside the container', () => {
   it('refuses tar members climbing out of the destination', async () => {
     await sh('live', 'mkdir -p /tmp/x/y');
     const r = await put('/tmp/x/y', [file('../escape'), file(`../../../../../../..${sentinel}/victim`)]);
-    assert.equal(r.status, 400);
+    assert.equal(r.status, REFUSED());
     assert.match(r.message, /"\.\.\/escape" is outside of "\/tmp\/x\/y"/);
     assert.equal(await sh('live', 'ls /tmp/x'), 'y\n');
   });
@@ -178,16 +207,16 @@ describe('hostile paths inside the container', () => {
 
   it('refuses hard links to files outside the destination', async () => {
     const out = await put('/tmp/x', [{ header: { name: 'shadow', type: 'hardlink', linkname: '../../etc/shadow' } }]);
-    assert.equal(out.status, 400);
+    assert.equal(out.status, REFUSED());
     assert.match(out.message, /invalid hardlink/);
     const abs = await put('/', [{ header: { name: 'shadow2', type: 'hardlink', linkname: '/etc/shadow' } }]);
-    assert.equal(abs.status, 400); // the container has no /etc/shadow: the host's is never a candidate
-    assert.match(abs.message, /hardlink "shadow2" -> "\/etc\/shadow": ENOENT/);
+    assert.equal(abs.status, REFUSED()); // the container has no /etc/shadow: the host's is never a candidate
+    assert.match(abs.message, /shadow.*(ENOENT|no such file)/);
   });
 
   it('keeps a file written through a symlink member inside the container', async () => {
     const dangling = await put('/tmp/x', [{ header: { name: 's', type: 'symlink', linkname: sentinel } }, file('s/victim')]);
-    assert.equal(dangling.status, 400);
+    assert.equal(dangling.status, REFUSED());
     // In the container that path is missing, or the file an earlier test made there.
     assert.match(dangling.message, /\/tmp\/x\/s(\/victim: not a directory| is a symbolic link to a missing directory)/);
     const up = await put('/tmp/x', [{ header: { name: 'r', type: 'symlink', linkname: '/' } }, file(`r/${unique}-2`)]);
@@ -242,9 +271,10 @@ describe('the wharf CLI', () => {
 });
 
 describe('read-only root filesystems', () => {
-  it('refuses the rootfs of a --read-only container but takes its tmpfs', async () => {
+  it('refuses the rootfs of a --read-only container but takes its tmpfs', async (t) => {
     await e.dockerOk(['run', '-d', '--name', 'ro', '--read-only', '--tmpfs', '/scratch', BB, 'sleep', '1000']);
     assert.match(await fail(['cp', local('hello.txt'), 'ro:/tmp/']), /container rootfs is marked read-only/);
+    if (e.kind !== 'wharfd') return t.skip('dockerd refuses --tmpfs mounts of a read-only container too');
     await e.dockerOk(['cp', local('hello.txt'), 'ro:/scratch/']);
     assert.equal(await sh('ro', 'cat /scratch/hello.txt'), 'hello\n');
   });
