@@ -4,7 +4,7 @@
 // in "/", files keep their mode and mtime and belong to root unless --chown, parents are made
 // 0755, ADD unpacks local tar archives (gzip, bzip2, xz too) and downloads URLs.
 import { createReadStream } from 'node:fs';
-import { chmod, chown, copyFile, lchown, lstat, mkdir, open, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, lchown, lstat, mkdir, open, readdir, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
