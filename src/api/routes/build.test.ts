@@ -208,6 +208,13 @@ describe('build routes', () => {
     const late = await post('');
     assert.equal(late.status, 200);
     assert.deepEqual(lines(late.body).at(-1), { errorDetail: { message: 'boom' }, error: 'boom' });
+    // A failed RUN's exit code travels in errorDetail.code, as dockerd's JSONError.
+    fake.script = async (out) => {
+      out.stream('Step 2/2 : RUN exit 3\n');
+      throw Object.assign(invalidParameter("The command '/bin/sh -c exit 3' returned a non-zero code: 3"), { code: 3 });
+    };
+    const msg = "The command '/bin/sh -c exit 3' returned a non-zero code: 3";
+    assert.deepEqual(lines((await post('')).body).at(-1), { errorDetail: { code: 3, message: msg }, error: msg });
   });
 
   it('aborts the build when the client goes away', async () => {

@@ -59,7 +59,7 @@ async function postBuild(ctx: RequestContext, builder: BuildBackend): Promise<vo
     // Nothing sent yet (a bad Dockerfile, a missing one): a plain HTTP error, as dockerd answers.
     if (!isStarted(ctx, held)) throw err;
     for (const m of held) stream.write(m);
-    stream.write(streamErrorLine(err));
+    stream.write(errorLine(err));
     stream.end();
     return;
   }
@@ -71,6 +71,17 @@ async function postBuild(ctx: RequestContext, builder: BuildBackend): Promise<vo
     stream.write({ aux: { ID: id } });
   }
   stream.end();
+}
+
+/**
+ * The stream's error line; a failed RUN's exit code goes in errorDetail.code (dockerd's
+ * JSONError), which the docker CLI exits with.
+ */
+function errorLine(err: unknown): { errorDetail: { code?: number; message: string }; error: string } {
+  const line: { errorDetail: { code?: number; message: string }; error: string } = streamErrorLine(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'number' && Number.isInteger(code) && code > 0) line.errorDetail = { code, message: line.errorDetail.message };
+  return line;
 }
 
 /** True once the answer's headers went out (or, quiet, something was held back to show). */
