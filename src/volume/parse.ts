@@ -168,6 +168,7 @@ export function parseMountSpec(m: Mount, checkBindSource = true): ParsedMount {
       if (sub !== '' && !isLocalPath(sub)) throw mountConfig(m, 'subpath must be a relative path within the image');
       out.source = source;
       out.propagation = DEFAULT_PROPAGATION;
+      out.rw = false; // an image is only ever mounted read-only
       break;
     }
     default:

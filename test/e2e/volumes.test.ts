@@ -324,6 +324,11 @@ describe('image volumes and copy-up', () => {
     const w = await e.docker(['run', '--rm', '--mount', `type=image,src=${VOLIMG},dst=/img`, BB, 'touch', '/img/new']);
     assert.match(w.stderr, /Read-only file system/);
     assert.equal(await e.dockerOk(['run', '--rm', '--mount', `type=image,src=${VOLIMG},dst=/img,image-subpath=data`, BB, 'cat', '/img/f']), 'hello\n');
+    await e.dockerOk(['create', '--name', 'imgmount', '--mount', `type=image,src=${VOLIMG},dst=/img`, BB]);
+    assert.deepEqual(await mounts('imgmount'), [{ Type: 'image', Source: VOLIMG, Destination: '/img', Mode: '', RW: false, Propagation: 'rprivate' }]);
+    await e.dockerOk(['rm', 'imgmount']);
+    const none = await e.api('POST', '/containers/create', { Image: BB, HostConfig: { Mounts: [{ Type: 'image', Source: 'no/such:image', Target: '/img' }] } });
+    assert.equal(none.status, 404);
   });
 });
 
