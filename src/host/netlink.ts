@@ -4,7 +4,10 @@
 // entering a container's namespace means moving a thread into it, and the daemon's own threads
 // never move. Operations are plain data, run in order, and idempotent where the kernel allows.
 import { Worker } from 'node:worker_threads';
+import { rmSync } from 'node:fs';
 import { systemError } from '../lib/errors.ts';
+import { libc } from './libc.ts';
+import { MNT_DETACH } from './syscalls.ts';
 
 export type LinkOp =
   /** Creates a bridge (with our alias: the mark reconcile recognizes); EEXIST when it exists. */
@@ -71,9 +74,14 @@ export interface NetlinkHost {
   close(): Promise<void>;
 }
 
+/** Unmounts (lazily: a process may still hold it) and deletes a namespace file; a half-made one too. */
+export function removeNetnsFile(path: string): void {
+  libc().fn('int umount2(const char *target, int flags)')(path, MNT_DETACH); // EINVAL: not mounted
+  rmSync(path, { force: true });
+}
+
 export type ToWorker =
   | { id: number; kind: 'createNetns'; path: string; ops: LinkOp[] }
-  | { id: number; kind: 'removeNetns'; path: string }
   | { id: number; kind: 'releaseNetnsDir'; dir: string }
   | { id: number; kind: 'apply'; netns: string | undefined; ops: LinkOp[] }
   | { id: number; kind: 'links'; netns: string | undefined }
@@ -97,8 +105,9 @@ export class WorkerNetlink implements NetlinkHost {
   createNetns(path: string, ops: LinkOp[] = []): Promise<void> {
     return this.call({ id: 0, kind: 'createNetns', path, ops }) as Promise<void>;
   }
-  removeNetns(path: string): Promise<void> {
-    return this.call({ id: 0, kind: 'removeNetns', path }) as Promise<void>;
+  /** On the calling thread: an unmount needs no namespace, and must not queue behind the worker's work. */
+  async removeNetns(path: string): Promise<void> {
+    removeNetnsFile(path);
   }
   releaseNetnsDir(dir: string): Promise<void> {
     return this.call({ id: 0, kind: 'releaseNetnsDir', dir }) as Promise<void>;

@@ -2,15 +2,15 @@
 // unshare(2), enters existing ones with setns(2) to open an rtnetlink socket and write their
 // sysctls, and always comes back to the host's namespace before answering. A thread that
 // cannot come back ends itself, so nothing ever runs in the wrong namespace.
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { errnoCode } from '../lib/errors.ts';
 import { check, libc } from './libc.ts';
 import { execOps, listAddresses, listLinks } from './netlink-exec.ts';
-import type { FromWorker, LinkOp, ToWorker } from './netlink.ts';
+import { type FromWorker, type LinkOp, removeNetnsFile, type ToWorker } from './netlink.ts';
 import { RtnlSocket } from './rtnetlink.ts';
-import { MNT_DETACH, MS_BIND, MS_REC, MS_SHARED } from './syscalls.ts';
+import { MS_BIND, MS_REC, MS_SHARED } from './syscalls.ts';
 
 const CLONE_NEWNET = 0x40000000;
 const hostNs = openSync('/proc/thread-self/ns/net', constants.O_RDONLY);
@@ -77,15 +77,9 @@ function createNetns(path: string, ops: LinkOp[]): void {
       execOps(sock, [{ op: 'set', link: 'lo', up: true }, ...ops]);
     });
   } catch (err) {
-    removeNetns(path);
+    removeNetnsFile(path);
     throw err;
   }
-}
-
-function removeNetns(path: string): void {
-  const umount2 = libc().fn('int umount2(const char *target, int flags)');
-  umount2(path, MNT_DETACH); // EINVAL (not mounted) and ENOENT are fine: the file may be half made
-  rmSync(path, { force: true });
 }
 
 function releaseDir(dir: string): void {
@@ -107,8 +101,6 @@ function handle(m: ToWorker): unknown {
   switch (m.kind) {
     case 'createNetns':
       return createNetns(m.path, m.ops);
-    case 'removeNetns':
-      return removeNetns(m.path);
     case 'releaseNetnsDir':
       return releaseDir(m.dir);
     case 'apply':
