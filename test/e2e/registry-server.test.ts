@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { busyboxImageArchive } from '../fixtures/index.ts';
-import { type DockerRegistry, startDockerRegistry } from './docker-registry.ts';
 import { REPO, runCommand, WHARF } from './harness.ts';
 import { scratch } from './util.ts';
 
@@ -62,6 +62,48 @@ async function serve(root: string, extra: string[]): Promise<Served> {
   };
 }
 
+interface Peer {
+  host: string;
+  stop(): Promise<void>;
+}
+
+/** Debian's docker-registry (distribution 2.8) on a free loopback port, filesystem storage in `dir`. */
+async function startPeer(dir: string): Promise<Peer> {
+  await mkdir(dir, { recursive: true });
+  const port = await new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const host = `127.0.0.1:${port}`;
+  const config = join(dir, 'config.yml');
+  await writeFile(
+    config,
+    ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:',
+      `    rootdirectory: ${join(dir, 'data')}`, '  delete:', '    enabled: true', 'http:', `  addr: ${host}`, ''].join('\n'),
+  );
+  const proc = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const err: Buffer[] = [];
+  proc.stderr.on('data', (b: Buffer) => err.push(b));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    await exited;
+  };
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200, () => false);
+    if (ok) return { host, stop };
+    if (proc.exitCode !== null || i > 200) {
+      await stop();
+      throw new Error(`docker-registry did not start: ${Buffer.concat(err)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function skopeo(args: string[], timeoutMs = 120_000) {
   return runCommand('skopeo', args, process.env, { timeoutMs });
 }
@@ -79,7 +121,7 @@ async function manifestDigest(ref: string, flags: string[]): Promise<string> {
 
 let files: { dir: string; remove: () => Promise<void> };
 let ours: Served;
-let peer: DockerRegistry;
+let peer: Peer;
 let busybox: string;
 const creds = ['--creds', `${USER}:${PASS}`, '--tls-verify=false'];
 
@@ -89,7 +131,7 @@ before(async () => {
   const htpasswd = join(files.dir, 'htpasswd');
   const r = await runCommand(WHARF, ['registry', 'htpasswd', '--password-stdin', htpasswd, USER], process.env, { input: `${PASS}\n` });
   assert.equal(r.code, 0, r.stderr);
-  [ours, peer] = await Promise.all([serve(join(files.dir, 'root'), ['--htpasswd', htpasswd]), startDockerRegistry('wharf-server')]);
+  [ours, peer] = await Promise.all([serve(join(files.dir, 'root'), ['--htpasswd', htpasswd]), startPeer(join(files.dir, 'peer'))]);
 });
 
 after(async () => {

@@ -18,6 +18,8 @@ import { KeyedLock } from './lock.ts';
 import type { RepoStore } from './repos.ts';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Running hashes kept at most; abandoned sessions beyond that are re-read when they complete. */
+const MAX_HASHERS = 1000;
 
 export class UploadStore {
   private readonly repos: RepoStore;
@@ -41,6 +43,7 @@ export class UploadStore {
     await writeFile(join(dir, 'startedat'), new Date().toISOString());
     await writeFile(join(dir, 'data'), '');
     this.hashers.set(id, new Hasher());
+    if (this.hashers.size > MAX_HASHERS) this.hashers.delete(this.hashers.keys().next().value!);
     return id;
   }
 
