@@ -1,6 +1,7 @@
 // Conformance, categories 1 and 2 of the OCI distribution spec (pull, push), written from the
 // spec's text: a server in-process on 127.0.0.1:0 with a temp root, driven with fetch.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { MEDIA } from './names.ts';
 import { digestOf, errorCode, makeImage, pushBlob, pushImage, putManifest, startRegistry, type TestRegistry } from './testutil.ts';
@@ -190,6 +191,38 @@ describe('push', () => {
     assert.equal(r.headers.get('range'), `0-${parts.join('').length - 1}`);
     r = await fetch(`${url}${loc}?digest=${digestOf(parts.join(''))}`, { method: 'PUT' });
     assert.equal(r.status, 201);
+  });
+
+  it('resumes an interrupted upload from the offset GET reports', async () => {
+    const data = Buffer.alloc(300_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 251;
+    const post = await fetch(`${url}/v2/push/resume/blobs/uploads/`, { method: 'POST' });
+    const loc = post.headers.get('location')!;
+    // A PATCH that dies after 100 KB: the connection drops with the body unfinished.
+    const req = request(`${url}${loc}`, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': data.length } });
+    req.on('error', () => {});
+    req.write(data.subarray(0, 100_000));
+    let have = 0;
+    for (let i = 0; i < 200 && have < 100_000; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const range = (await fetch(`${url}${loc}`)).headers.get('range')!;
+      have = Number(range.split('-')[1]) + 1;
+    }
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    const status = await fetch(`${url}${loc}`);
+    assert.equal(status.status, 204);
+    const offset = Number(status.headers.get('range')!.split('-')[1]) + 1;
+    assert.equal(offset, 100_000);
+    const rest = await fetch(`${url}${loc}`, {
+      method: 'PATCH',
+      headers: { 'Content-Range': `${offset}-${data.length - 1}` },
+      body: data.subarray(offset),
+    });
+    assert.equal(rest.status, 202);
+    const put = await fetch(`${url}${loc}?digest=${digestOf(data)}`, { method: 'PUT' });
+    assert.equal(put.status, 201);
+    assert.deepEqual(Buffer.from(await (await fetch(`${url}/v2/push/resume/blobs/${digestOf(data)}`)).arrayBuffer()), data);
   });
 
   it('a wrong or missing digest is 400 DIGEST_INVALID and the blob stays invisible', async () => {
