@@ -33,13 +33,13 @@ const norm = (s: string) => s.trim().replace(/\s+/g, ' ');
 export class FakeFirewall implements FirewallHost {
   readonly scripts: { family: IpFamily; script: string }[] = [];
   private tables: Record<IpFamily, Tables> = { 4: fresh(), 6: fresh() };
-  /** Makes the next restore fail (after recording it), as a vanished rule would. */
-  failNextRestore = false;
+  /** Makes the next N restores fail (after recording them), as a vanished rule would. */
+  failNextRestore: boolean | number = false;
 
   async restore(family: IpFamily, script: string): Promise<void> {
     this.scripts.push({ family, script });
-    if (this.failNextRestore) {
-      this.failNextRestore = false;
+    if (this.failNextRestore !== false && this.failNextRestore !== 0) {
+      this.failNextRestore = typeof this.failNextRestore === 'number' ? this.failNextRestore - 1 : false;
       throw new Error('iptables-restore: line 2 failed');
     }
     const t = copy(this.tables[family]);

@@ -243,12 +243,12 @@ export class RtnlSocket {
 
   private send(buf: Buffer): void {
     const send = libc().fn('intptr_t send(int fd, const void *buf, size_t len, int flags)');
-    check(send(this.fd, buf, buf.length, 0), 'send(netlink)');
+    retrying(() => send(this.fd, buf, buf.length, 0), 'send(netlink)');
   }
 
   private receive(): (Message & { seq: number; flags: number })[] {
     const recv = libc().fn('intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)');
-    const n = check(recv(this.fd, this.rbuf, this.rbuf.length, 0), 'recv(netlink)');
+    const n = retrying(() => recv(this.fd, this.rbuf, this.rbuf.length, 0), 'recv(netlink)');
     const out: (Message & { seq: number; flags: number })[] = [];
     let off = 0;
     while (off + 16 <= n) {
@@ -263,6 +263,16 @@ export class RtnlSocket {
       off += (len + 3) & ~3;
     }
     return out;
+  }
+}
+
+const EINTR = 4;
+
+/** A blocking call, again when a signal interrupted it. */
+function retrying(call: () => number | bigint, what: string): number {
+  for (;;) {
+    const r = call();
+    if ((r !== -1 && r !== -1n) || libc().koffi.errno() !== EINTR) return check(r, what);
   }
 }
 

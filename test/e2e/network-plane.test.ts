@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BridgeNetworkSpec, EndpointSpec, PortBinding } from '../../src/network/driver.ts';
+import { Iptables } from '../../src/host/firewall.ts';
+import { BridgeFirewall } from '../../src/network/bridge/firewall.ts';
 import { BridgeDataPlane } from '../../src/network/bridge/plane.ts';
 
 const root = process.getuid?.() === 0;
@@ -225,10 +227,8 @@ describe('bridge data plane (root, real kernel)', { skip: !root && 'needs root' 
     await plane?.close().catch((err: unknown) => console.error('close:', err));
     // Whatever a failure left behind: our links, chains, namespaces, mounts.
     for (const l of sh('ip', ['-o', 'link', 'show']).matchAll(new RegExp(`\\d+: (wt${tag}\\w)[@:]`, 'g'))) ok('ip', ['link', 'del', l[1] ?? '']);
-    for (const bin of ['iptables-save', 'ip6tables-save']) {
-      const left = sh(bin, []).split('\n').filter((l) => l.includes(PREFIX));
-      if (left.length > 0) console.error(`${bin}: left behind:\n${left.join('\n')}`);
-    }
+    // Chains by name, whatever state the plane was in.
+    await new BridgeFirewall(new Iptables(), PREFIX).teardown().catch((err: unknown) => console.error('firewall teardown:', err));
     ok('umount', [outsideNs]);
     for (const m of snapshot(runDir, []).mounts.reverse()) ok('umount', ['-l', m]);
     rmSync(runDir, { recursive: true, force: true });

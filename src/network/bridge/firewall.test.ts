@@ -91,11 +91,23 @@ describe('BridgeFirewall', () => {
     assert.deepEqual(host.rules(4, 'nat', 'WHARF-DNAT'), ['-p tcp -m tcp --dport 8081 -j DNAT --to-destination 172.18.0.2:80']);
   });
 
+  it('rebuilds when a port cannot be added (our chains were flushed or deleted)', async () => {
+    const host = new FakeFirewall();
+    const fw = new BridgeFirewall(host, 'WHARF');
+    await fw.setNetwork(N1);
+    await fw.publish(N1, 'c1', [tcp(8080)]);
+    await host.restore(4, '*filter\n-F WHARF-FORWARD\n-D FORWARD -j WHARF-FORWARD\nCOMMIT\n*nat\n-F WHARF-DNAT\n-D PREROUTING -m addrtype --dst-type LOCAL -j WHARF-DNAT\n-D OUTPUT -m addrtype --dst-type LOCAL -j WHARF-DNAT\n-X WHARF-DNAT\nCOMMIT\n');
+    await fw.publish(N1, 'c2', [tcp(8081, '172.18.0.3')]);
+    assert.equal(host.rules(4, 'nat', 'WHARF-DNAT').length, 2);
+    assert.deepEqual(host.rules(4, 'filter', 'FORWARD'), ['-j WHARF-FORWARD']);
+    assert.ok(host.rules(4, 'filter', 'WHARF-FORWARD').length > 2);
+  });
+
   it('forgets ports it could not add', async () => {
     const host = new FakeFirewall();
     const fw = new BridgeFirewall(host, 'WHARF');
     await fw.setNetwork(N1);
-    host.failNextRestore = true;
+    host.failNextRestore = 2;
     await assert.rejects(fw.publish(N1, 'c1', [tcp(8080)]), /line 2 failed/);
     assert.equal(fw.portCount(), 0);
     await fw.publish(N1, 'c1', [tcp(8080)]);

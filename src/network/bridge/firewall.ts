@@ -67,7 +67,10 @@ export class BridgeFirewall {
           if (mine.length === 0) return;
           try {
             if (!this.ready.has(family)) await this.rebuild(family);
-            else await this.host.restore(family, `*nat\n${mine.map((r) => `-A ${this.names.dnat} ${r.spec}`).join('\n')}\nCOMMIT\n`);
+            else {
+              // A chain someone flushed or deleted makes the addition fail: rebuild all we know.
+              await this.host.restore(family, `*nat\n${mine.map((r) => `-A ${this.names.dnat} ${r.spec}`).join('\n')}\nCOMMIT\n`).catch(() => this.rebuild(family));
+            }
           } catch (err) {
             for (const r of mine) this.ports.delete(`${r.family} ${r.spec}`);
             this.ready.delete(family);
