@@ -3,6 +3,7 @@
 // written in one transaction. Whatever fails leaves nothing behind.
 import { mkdir, rm } from 'node:fs/promises';
 import { hostname as hostHostname } from 'node:os';
+import { dirname } from 'node:path';
 import { randomId } from '../lib/fsutil.ts';
 import { nowRfc3339Nano } from '../lib/gotime.ts';
 import { invalidParameter, notFound } from '../lib/errors.ts';
@@ -158,6 +159,7 @@ function mountResolveDeps(svc: ContainerService): MountResolveDeps {
   return {
     volumes: svc.deps.volumes,
     containerMounts: (ref) => svc.records.resolve(ref).mountPoints,
+    daemonRoot: dirname(svc.deps.dataDir),
     image: (ref) => {
       const img = svc.deps.images.resolve(ref);
       return { id: img.id, layer: img.top_layer };

@@ -58,14 +58,14 @@ export function listVolumes(svc: VolumeService, filters: Map<string, string[]>):
 export async function pruneVolumes(svc: VolumeService, filters: Map<string, string[]>): Promise<VolumePruneResponse> {
   for (const k of filters.keys()) if (!PRUNE_FILTERS.has(k)) throw invalidParameter(`invalid filter '${k}'`);
   const allValues = filters.get('all') ?? [];
-  if (allValues.length > 1) throw invalidParameter(`invalid filter 'all=[${allValues.join(' ')}]': only one value is expected`);
-  const all = allValues.length === 1 ? parseBool(allValues[0]!) : false;
-  if (all === undefined) throw invalidParameter(`invalid filter 'all=${allValues[0]!}'`);
+  const all = allValues.length === 0 ? false : allValues.length === 1 ? parseBool(allValues[0]!) : undefined;
+  if (all === undefined) throw invalidParameter(`invalid filter 'all=[${allValues.join(' ')}]'`);
 
   const deleted: string[] = [];
   let reclaimed = 0;
   await svc.lock.run(async () => {
-    for (const rec of svc.records.all()) {
+    // As Docker: only plain local volumes (one with mount options frees nothing here).
+    for (const rec of svc.records.all().filter(plainLocal)) {
       const labels = rec.labels ?? {};
       if (!all && !(ANONYMOUS_LABEL in labels)) continue;
       if (!matchLabels(labels, filters.get('label'))) continue;
@@ -78,13 +78,18 @@ export async function pruneVolumes(svc: VolumeService, filters: Map<string, stri
     }
   });
   svc.publishPrune(reclaimed);
-  return { VolumesDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: reclaimed };
+  return { VolumesDeleted: deleted, SpaceReclaimed: reclaimed };
 }
 
-/** /system/df's Volumes: each volume with its size and the number of containers using it. */
+/** A local volume without mount options: the only kind df sizes and prune removes (moby's LocalVolumesSize). */
+function plainLocal(rec: VolumeRecord): boolean {
+  return rec.driver === 'local' && Object.keys(rec.options ?? {}).length === 0;
+}
+
+/** /system/df's Volumes: each plain local volume with its size and the number of containers using it. */
 export async function volumesDiskUsage(svc: VolumeService): Promise<Volume[]> {
   const out: Volume[] = [];
-  for (const rec of svc.records.all()) {
+  for (const rec of svc.records.all().filter(plainLocal)) {
     out.push({ ...svc.toApi(rec), UsageData: { Size: await volumeSize(svc, rec), RefCount: svc.users(rec.name).length } });
   }
   return out;

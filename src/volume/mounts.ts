@@ -5,7 +5,7 @@
 // mounted yet. Everything is parsed before any volume is made; what this create made is
 // removed again if it fails. The result is ContainerRecord.mountPoints, whose Source is the
 // host path to bind (the contract archive/cp relies on).
-import { invalidParameter } from '../lib/errors.ts';
+import { invalidParameter, isKind, messageOf } from '../lib/errors.ts';
 import type { ContainerMount, MountDetails } from '../container/model.ts';
 import type { HostConfig } from '../container/types.ts';
 import { cleanPath, mergeTmpfsOptions, type ParsedMount, parseBind, parseMountSpec, parseVolumesFrom, tmpfsData } from './parse.ts';
@@ -20,6 +20,8 @@ export interface MountResolveDeps {
   containerMounts(ref: string): ContainerMount[];
   /** An image for `type=image`: its ID and top layer; NotFound when there is none. */
   image(ref: string): { id: string; layer: string | null };
+  /** The daemon's data root: binds of it (or of a parent) get rslave propagation. */
+  daemonRoot: string;
 }
 
 /** A new or empty volume to fill from the image's directory at `destination`. */
@@ -53,7 +55,14 @@ function plan(deps: MountResolveDeps, h: HostConfig, configVolumes: Record<strin
   for (const spec of h.VolumesFrom ?? []) {
     const { container, mode } = parseVolumesFrom(spec);
     const rw = !mode.split(',').includes('ro');
-    for (const m of deps.containerMounts(container)) {
+    let from: ContainerMount[];
+    try {
+      from = deps.containerMounts(container);
+    } catch (err) {
+      // dockerd answers 400 here, not the lookup's 404.
+      throw isKind(err, 'NotFound') ? invalidParameter(messageOf(err)) : err;
+    }
+    for (const m of from) {
       const inherited: ContainerMount = { ...m, Mode: '', RW: m.RW && rw };
       const parsed = fromRecord(inherited);
       points.set(m.Destination, { parsed, inherited });
@@ -68,12 +77,14 @@ function plan(deps: MountResolveDeps, h: HostConfig, configVolumes: Record<strin
   const taken = new Set<string>();
   for (const raw of h.Binds ?? []) {
     const p = parseBind(raw, h.VolumeDriver ?? '');
+    daemonRootPropagation(p, deps.daemonRoot);
     if (taken.has(p.destination) || tmpfs.has(p.destination)) throw duplicate(p.destination);
     taken.add(p.destination);
     points.set(p.destination, { parsed: p, createSource: p.type === 'bind' });
   }
   for (const m of (h.Mounts ?? []) as Mount[]) {
     const p = parseMountSpec(m);
+    daemonRootPropagation(p, deps.daemonRoot);
     if (taken.has(p.destination) || tmpfs.has(p.destination)) throw duplicate(m.Target ?? '');
     if (p.type === 'tmpfs') mergeTmpfsOptions(tmpfsData(p.spec).split(',').filter((o) => o !== ''));
     taken.add(p.destination);
@@ -91,6 +102,21 @@ function plan(deps: MountResolveDeps, h: HostConfig, configVolumes: Record<strin
     points.set(dest, { parsed, fromConfig: true });
   }
   return points;
+}
+
+/**
+ * moby's validateBindDaemonRoot: a bind of the data root, or of a directory holding it, must
+ * not let the container's mounts propagate back (rslave unless rshared/rslave was asked).
+ */
+function daemonRootPropagation(p: ParsedMount, root: string): void {
+  if (p.type !== 'bind' || (!p.source.startsWith(root) && !root.startsWith(p.source))) return;
+  const asked = p.spec.BindOptions?.Propagation ?? '';
+  if (asked === '') p.propagation = 'rslave';
+  else if (asked !== 'rslave' && asked !== 'rshared') {
+    throw invalidParameter(
+      `invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root, daemon root: ${JSON.stringify(root)}, bind mount source: ${JSON.stringify(p.source)}, propagation: ${JSON.stringify(asked)}`,
+    );
+  }
 }
 
 function fromRecord(m: ContainerMount): ParsedMount {
