@@ -73,6 +73,9 @@ export class RecordingDataPlane implements NetworkDataPlane {
   }
   async reconcile(expected: Expected): Promise<void> {
     this.record('reconcile', [expected]);
+    // As the real one: the expected networks are ensured, ours that are not expected go.
+    this.bridges.clear();
+    for (const n of expected.networks) this.bridges.set(n.id, n);
     for (const id of [...this.sandboxes]) if (!expected.sandboxes.includes(id)) this.sandboxes.delete(id);
   }
   async close(): Promise<void> {

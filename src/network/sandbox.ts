@@ -157,20 +157,17 @@ export async function setUpNetworking(svc: NetworkService, c: ContainerNet): Pro
   }
 }
 
-/** Undoes a container's networking (idempotent): ports, veths, namespace, leases. */
+/**
+ * Undoes a container's networking (idempotent): the namespace goes, and its veths and published
+ * ports with it (removeSandbox; a per-veth disconnect would wait for the kernel), then the
+ * reserved host ports and the leases.
+ */
 export async function tearDownNetworking(svc: NetworkService, containerId: string, events = true): Promise<void> {
   const live = svc.records.attachmentsOf(containerId).filter((a) => a.endpoint);
   const netns = svc.records.sandbox(containerId);
-  const warn = (what: string) => (e: unknown) => log.warn(`network teardown: ${what}`, { id: containerId, error: messageOf(e) });
-  for (const a of [...live].reverse()) {
-    const n = svc.records.get(a.networkId);
-    const ep = a.endpoint!;
-    if (!n?.bridge || netns === undefined) continue;
-    const spec = endpointSpec(containerId, netns, ep, false);
-    if (ep.ports.length > 0) await svc.deps.dataPlane.unpublish(svc.spec(n), spec, bindings(ep, ep.ports)).catch(warn('unpublish'));
-    await svc.deps.dataPlane.disconnect(svc.spec(n), spec).catch(warn('disconnect'));
+  if (netns !== undefined) {
+    await svc.deps.dataPlane.removeSandbox(containerId).catch((e: unknown) => log.warn('network teardown: sandbox', { id: containerId, error: messageOf(e) }));
   }
-  if (netns !== undefined) await svc.deps.dataPlane.removeSandbox(containerId).catch(warn('sandbox'));
   svc.ports.release(containerId);
   tx(svc.deps.db, () => {
     for (const a of live) svc.records.setEndpoint(containerId, a.networkId, null);

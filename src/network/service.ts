@@ -114,7 +114,6 @@ export class NetworkService implements ContainerNetworking {
       const lost = await this.ports.restore(a.containerId, a.endpoint.ports);
       for (const l of lost) log.warn('a published port could not be reserved again', { container: a.containerId, port: l });
     }
-    for (const n of bridges) await this.deps.dataPlane.ensureNetwork(this.spec(n));
     await this.deps.dataPlane.reconcile(expected);
     for (const id of stale) await tearDownNetworking(this, id).catch((e: unknown) => log.warn('reconcile: networking of a stopped container', { id, error: messageOf(e) }));
   }
