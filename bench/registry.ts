@@ -4,7 +4,7 @@
 // registry is plain HTTP with tlsVerify=false (its registries.conf does not know the port).
 // Run them alone with `make bench BENCH_ARGS='--only push,pull'` or BENCH_ONLY=push,pull.
 import { runCommand, type Engine } from '../test/e2e/harness.ts';
-import { type DockerRegistry, startDockerRegistry } from '../test/e2e/docker-registry.ts';
+import { type RegistryPeer, startRegistryPeer } from '../test/e2e/registry-peer.ts';
 import { ensureImage, interleave, newSeries, removeImage, settle, type Workload } from './workloads.ts';
 
 const REPO = 'debian';
@@ -38,7 +38,7 @@ function pullPath(e: Engine, name: string, tag: string): string {
   return `/v1.41/images/create?fromImage=${name}&tag=${tag}`;
 }
 
-async function manifestDigest(reg: DockerRegistry, ref: string): Promise<string> {
+async function manifestDigest(reg: RegistryPeer, ref: string): Promise<string> {
   const accept = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'].join(', ');
   const r = await reg.get(`/v2/${REPO}/manifests/${ref}`, { method: 'HEAD', accept });
   if (r.status !== 200) throw new Error(`the registry has no ${REPO}:${ref} (HEAD ${r.status})`);
@@ -58,7 +58,7 @@ const push: Workload = {
     await interleave(ctx, s, async (e) => {
       await removeImage(e, ctx.debian.ref);
       await e.dockerOk(['load', '-q', '-i', ctx.debian.archive]);
-      const reg = await startDockerRegistry(`bench-push-${e.kind}`);
+      const reg = await startRegistryPeer(`bench-push-${e.kind}`);
       try {
         await e.dockerOk(['tag', ctx.debian.ref, `${reg.host}/${REPO}:${TAG}`]);
         await settle();
@@ -86,7 +86,7 @@ const pull: Workload = {
     const s = newSeries('pull Debian image', 's', ['median', 'min'], {
       goal: { text: "pull ≤ 0.7× dockerd's time (issue 6)", stat: 'median', vs: 'dockerd', max: 0.7 },
     });
-    const reg = await startDockerRegistry('bench-pull');
+    const reg = await startRegistryPeer('bench-pull');
     const ref = `${reg.host}/${REPO}:${TAG}`;
     try {
       const copy = await runCommand(
