@@ -102,6 +102,11 @@ export class WorkerNetlink implements NetlinkHost {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
+  /** Starts the worker now (≈100 ms to load), so that the first real call does not wait for it. */
+  warm(): void {
+    this.start();
+  }
+
   createNetns(path: string, ops: LinkOp[] = []): Promise<void> {
     return this.call({ id: 0, kind: 'createNetns', path, ops }) as Promise<void>;
   }

@@ -42,7 +42,12 @@ export class BridgeDataPlane implements NetworkDataPlane {
   constructor(opts: BridgePlaneOptions) {
     this.prefix = opts.chainPrefix ?? 'WHARF';
     this.netnsDir = join(opts.runDir, 'netns');
-    this.nl = opts.netlink ?? new WorkerNetlink();
+    if (opts.netlink) this.nl = opts.netlink;
+    else {
+      const nl = new WorkerNetlink();
+      nl.warm(); // loads while the daemon does the rest of its start-up
+      this.nl = nl;
+    }
     this.firewall = new BridgeFirewall(opts.firewall ?? new Iptables(), this.prefix);
   }
 
