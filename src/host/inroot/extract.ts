@@ -38,7 +38,8 @@ import { ensureDirIn, removeAllAt } from './remove.ts';
 import { onPseudoFs, openIn, statFd, withFd } from './resolve.ts';
 
 const writeAsync = promisify(write);
-const BATCH = 1 << 20; // file data is written in pieces of up to this many bytes
+const BATCH = 1 << 20; // file data is written in pieces of up to this many bytes,
+const IN_FLIGHT = 4; // this many at a time
 
 export interface ExtractOptions {
   /** Refuse to replace a directory with a non-directory or the reverse. */
@@ -167,33 +168,85 @@ function makeDir(parent: number, base: string, h: TarHeader, opts: ExtractOption
 async function makeFile(entry: TarEntry, parent: number, base: string, opts: ExtractOptions): Promise<void> {
   const h = entry.header;
   const fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+  const writer = new PipelinedWriter(fd, h.size);
   try {
-    // The parser's chunks are views valid until the next one: they are copied once, into a
-    // batch buffer written (and awaited) before it is filled again.
-    const batch = h.size > 0 ? Buffer.allocUnsafe(Math.min(BATCH, h.size)) : undefined;
-    let fill = 0;
-    let pos = 0;
-    const flush = async () => {
-      for (let off = 0; off < fill; ) {
-        const { bytesWritten } = await writeAsync(fd, batch as Buffer, off, fill - off, pos);
-        off += bytesWritten;
-        pos += bytesWritten;
-      }
-      fill = 0;
-    };
-    for await (const chunk of entry.body()) {
-      for (let off = 0; off < chunk.length; ) {
-        const n = chunk.copy(batch as Buffer, fill, off);
-        fill += n;
-        off += n;
-        if (fill === (batch as Buffer).length) await flush();
-      }
-    }
-    if (fill > 0) await flush();
+    for await (const chunk of entry.body()) await writer.add(chunk);
+    await writer.finish();
     applyMeta(fd, h, opts);
     futimens(fd, accessTime(h), h.mtime);
   } finally {
+    await writer.settle();
     closeSync(fd);
+  }
+}
+
+/**
+ * File data written while the archive keeps being read: the parser's chunks (views, valid
+ * until the next one) are copied into batch buffers, and up to IN_FLIGHT full batches are
+ * being written (pwrite in libuv's pool) while the next one fills.
+ */
+class PipelinedWriter {
+  private readonly fd: number;
+  private readonly size: number;
+  private readonly inflight: { buf: Buffer; done: Promise<void> }[] = [];
+  private cur: Buffer | undefined;
+  private fill = 0;
+  private pos = 0;
+  private failure: unknown;
+
+  constructor(fd: number, size: number) {
+    this.fd = fd;
+    this.size = size;
+  }
+
+  async add(chunk: Buffer): Promise<void> {
+    for (let off = 0; off < chunk.length; ) {
+      const buf = this.cur ?? (await this.take());
+      const n = chunk.copy(buf, this.fill, off);
+      this.fill += n;
+      off += n;
+      if (this.fill === buf.length) this.launch();
+    }
+  }
+
+  async finish(): Promise<void> {
+    if (this.fill > 0) this.launch();
+    await this.settle();
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Waits for every write in flight (errors are kept for finish()). */
+  async settle(): Promise<void> {
+    while (this.inflight.length > 0) await this.inflight.shift()?.done;
+  }
+
+  private async take(): Promise<Buffer> {
+    let buf: Buffer | undefined;
+    if (this.inflight.length >= IN_FLIGHT) {
+      const oldest = this.inflight.shift() as { buf: Buffer; done: Promise<void> };
+      await oldest.done;
+      buf = oldest.buf;
+    }
+    if (this.failure !== undefined) throw this.failure;
+    buf ??= Buffer.allocUnsafe(Math.min(BATCH, Math.max(this.size, 1)));
+    this.cur = buf;
+    this.fill = 0;
+    return buf;
+  }
+
+  private launch(): void {
+    const buf = this.cur as Buffer;
+    const len = this.fill;
+    const at = this.pos;
+    this.pos += len;
+    this.cur = undefined;
+    this.fill = 0;
+    const done = (async () => {
+      for (let off = 0; off < len; ) off += (await writeAsync(this.fd, buf, off, len - off, at + off)).bytesWritten;
+    })().catch((err: unknown) => {
+      this.failure ??= err;
+    });
+    this.inflight.push({ buf, done });
   }
 }
 

@@ -3,6 +3,7 @@
 // inside it, and a sentinel tree next to the root never changes.
 import assert from 'node:assert/strict';
 import { closeSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -120,6 +121,16 @@ describe('extracting', () => {
     await assert.rejects(extract([dir('x')], '/dst', { noOverwriteDirNonDir: true }), /cannot overwrite non-directory/);
     await extract([dir('x')]);
     assert.ok(statSync(join(rootDir, 'dst', 'x')).isDirectory());
+  });
+
+  it('writes large files fed in odd pieces byte for byte', async () => {
+    const data = randomBytes((5 << 20) + 123);
+    const tar = await buffer(Readable.from(packTar([file('big', '', { size: data.length }), file('after', 'x')].map((m, i) => (i === 0 ? { ...m, body: data } : m)))));
+    const pieces: Buffer[] = [];
+    for (let o = 0; o < tar.length; o += 7777) pieces.push(tar.subarray(o, o + 7777));
+    await extractInRoot(Readable.from(pieces), root, '/dst', { noOverwriteDirNonDir: false, owner: 'keep' });
+    assert.ok(readFileSync(join(rootDir, 'dst', 'big')).equals(data));
+    assert.equal(readFileSync(join(rootDir, 'dst', 'after'), 'utf8'), 'x');
   });
 
   it('accepts gzip-compressed archives', async () => {
