@@ -90,6 +90,13 @@ export class LayerStore {
     await this.snapshotter.remove(chainId);
   }
 
+  /** The layer's gzipped tar-split (for readers that rebuild the tar elsewhere, e.g. in a worker). */
+  tarSplit(chainId: string): Buffer {
+    const row = this.db.prepare('SELECT tar_split FROM layers WHERE chain_id = ?').get(chainId);
+    if (!row) throw systemError(`layer ${chainId} not found`);
+    return Buffer.from(row.tar_split as Uint8Array);
+  }
+
   /** The layer's exact uncompressed tar, rebuilt from its snapshot and tar-split. */
   async tarStream(chainId: string): Promise<Readable> {
     const row = this.db.prepare('SELECT tar_split FROM layers WHERE chain_id = ?').get(chainId);

@@ -22,7 +22,7 @@ export interface CompressOptions {
 
 const WINDOW = 32 << 10;
 export const DEFAULT_GZIP_LEVEL = 1;
-const DEFAULT_BLOCK = 1 << 20;
+export const DEFAULT_BLOCK = 1 << 20;
 
 function deflateBlock(block: Buffer, dictionary: Buffer | undefined, last: boolean, level: number): Promise<Buffer> {
   const opts: ZlibOptions = {
@@ -51,6 +51,10 @@ export async function* blocks(input: AsyncIterable<Uint8Array>, size: number): A
   let cur = Buffer.allocUnsafe(size);
   let used = 0;
   for await (const chunk of input) {
+    if (used === 0 && chunk.length === size) {
+      yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength); // already a block
+      continue;
+    }
     let off = 0;
     while (off < chunk.length) {
       const n = Math.min(size - used, chunk.length - off);

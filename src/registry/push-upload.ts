@@ -9,7 +9,8 @@ import { type Digest, Hasher } from '../lib/digest.ts';
 import { systemError } from '../lib/errors.ts';
 import type { LayerRow } from '../image/layers.ts';
 import type { UploadSession } from './client/index.ts';
-import { compressStream } from './compress.ts';
+import { compressStream, DEFAULT_BLOCK } from './compress.ts';
+import { layerTarBlocks } from './push-reader.ts';
 import type { LayerPushContext } from './push-layer.ts';
 import type { PushedBlob } from './push-manifest.ts';
 import type { Candidate } from './push-sources.ts';
@@ -63,11 +64,11 @@ export async function compressAndUpload(
   progress: Progress,
 ): Promise<PushedBlob> {
   const { svc, client, signal } = ctx;
-  const tar = await svc.layers.tarStream(layer.chain_id);
+  const tar = layerTarBlocks(svc, layer, ctx.compressOptions.blockSize ?? DEFAULT_BLOCK);
   const diff = new Hasher();
   const report = pushingReporter(progress, layer.tar_size);
   async function* tapped(): AsyncGenerator<Buffer> {
-    for await (const c of tar as AsyncIterable<Buffer>) {
+    for await (const c of tar) {
       signal.throwIfAborted();
       diff.update(c);
       report(diff.size);

@@ -20,6 +20,7 @@ import { openDatabase, type Db } from '../store/db.ts';
 import { RegistryHosts } from './client/index.ts';
 import { type PushEvents, type PushRequest, PushService, type PushServiceOptions } from './push.ts';
 import { TestRegistry } from './push-testregistry.ts';
+import { closePushReaders, layerTarBlocks } from './push-reader.ts';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -83,6 +84,7 @@ describe('push', () => {
     await reg?.stop();
     hosts?.close();
     await closeApplyWorkers();
+    await closePushReaders();
     db?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -192,6 +194,27 @@ describe('push', () => {
     } finally {
       await reg4.stop();
     }
+  });
+
+  it('rebuilds a layer tar in a reader worker, exactly, and stops it cleanly when the consumer does', async () => {
+    const layers = svc.layers.chain(svc.records.get(imageId)!.top_layer);
+    for (const l of layers) {
+      const h = createHash('sha256');
+      const sizes: number[] = [];
+      for await (const b of layerTarBlocks(svc, l, 128 << 10, 0)) {
+        h.update(b);
+        sizes.push(b.length);
+      }
+      assert.equal(`sha256:${h.digest('hex')}`, l.diff_id);
+      assert.ok(sizes.slice(0, -1).every((n) => n === 128 << 10));
+    }
+    const big = layers.reduce((a, b) => (a.tar_size > b.tar_size ? a : b));
+    for (let i = 0; i < 3; i++) {
+      for await (const _ of layerTarBlocks(svc, big, 128 << 10, 0)) break; // abandoned after one block
+    }
+    let n = 0;
+    for await (const b of layerTarBlocks(svc, big, 128 << 10, 0)) n += b.length;
+    assert.equal(n, big.tar_size, 'the workers are reusable after abandoned jobs');
   });
 
   it('says which image or tag is missing', async () => {
