@@ -70,6 +70,8 @@ export class RegistryServer {
   }
 
   static async create(opts: RegistryServerOptions): Promise<RegistryServer> {
+    // Fail at start, not with a 500 on every request.
+    if (opts.htpasswd) await readFile(opts.htpasswd, 'utf8');
     const registry = new Registry(opts.root);
     await registry.init();
     const realm = opts.realm ?? 'Wharf Registry';

@@ -1,7 +1,6 @@
 // The registry's content-addressed blob store: blobs/<alg>/<2 hex>/<hex>, one file per digest,
 // shared by every repository. A file appears here only by rename after its digest was
 // verified, so a reader never sees partial or wrong content.
-import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../../../lib/errors.ts';
@@ -51,11 +50,6 @@ export class BlobStore {
 
   async read(d: Digest): Promise<Buffer> {
     return readFile(this.path(d));
-  }
-
-  /** A stream of [start, end] (inclusive) or the whole blob; big reads for big layers. */
-  openRead(d: Digest, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.path(d), { highWaterMark: 1 << 20, ...(range ?? {}) });
   }
 
   /** Opens the file first so a concurrent delete cannot turn a 200 into a broken body. */
