@@ -51,7 +51,10 @@ function release(s: Slot): void {
   s.onGone = undefined;
   if (!all.has(s)) return;
   const w = waiting.shift();
-  if (w) return w(s);
+  if (w) {
+    w(s);
+    return;
+  }
   s.worker.unref();
   idle.push(s);
 }

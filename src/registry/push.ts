@@ -17,6 +17,7 @@ import { type LayerPushContext, pushLayer } from './push-layer.ts';
 import { buildManifest, formatOfManifest, type ManifestFormat, type PushedBlob } from './push-manifest.ts';
 import { BlobSources, splitRepository } from './push-sources.ts';
 import { Limiter } from './push-limit.ts';
+import { formatPlatform, parsePlatformSpec, type PlatformSpec } from './manifest-platform.ts';
 
 export interface PushAux {
   Tag: string;
@@ -35,6 +36,8 @@ export interface PushRequest {
   /** The tag to push; none pushes every tag of the repository (--all-tags). */
   tag?: string | undefined;
   auth: AuthConfig;
+  /** Only push images of this platform (docker push --platform; a single-platform image must match). */
+  platform?: PlatformSpec | undefined;
   /** Compression of the blobs made for this push (gzip unless asked). */
   compression?: LayerCompression | undefined;
   signal: AbortSignal;
@@ -82,17 +85,16 @@ export class PushService {
   async push(name: string, req: PushRequest, events: PushEvents): Promise<void> {
     const ref = this.parse(name, req.tag);
     const repo = fullName(ref);
-    events.status(`The push refers to repository [${repo}]`);
     const inRepo = this.svc.records.allTags().filter((t) => t.ref.slice(0, t.ref.lastIndexOf(':')) === repo);
+    const targets = inRepo
+      .map((t) => ({ tag: t.ref.slice(t.ref.lastIndexOf(':') + 1), id: t.image_id }))
+      .filter((t) => ref.tag === undefined || t.tag === ref.tag)
+      .sort((a, b) => (a.tag < b.tag ? -1 : 1));
+    // Like dockerd, a platform that does not match is refused before the progress stream starts.
+    if (req.platform) for (const t of targets) await this.checkPlatform(t, ref, req.platform);
+    events.status(`The push refers to repository [${repo}]`);
     if (inRepo.length === 0) throw new WharfError('NotFound', `An image does not exist locally with the tag: ${familiarName(ref)}`);
-    let targets: { tag: string; id: Digest }[];
-    if (ref.tag !== undefined) {
-      const id = this.svc.records.imageOfTag(fullString(ref));
-      if (!id) throw new WharfError('NotFound', `tag does not exist: ${familiarString(ref)}`);
-      targets = [{ tag: ref.tag, id }];
-    } else {
-      targets = inRepo.map((t) => ({ tag: t.ref.slice(t.ref.lastIndexOf(':') + 1), id: t.image_id })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
-    }
+    if (targets.length === 0) throw new WharfError('NotFound', `tag does not exist: ${familiarString(ref)}`);
     let client: RegistryClient;
     try {
       client = await connectRegistry(this.hosts, ref.domain, { auth: req.auth, purpose: 'push', signal: req.signal });
@@ -161,6 +163,17 @@ export class PushService {
     } finally {
       req.signal.removeEventListener('abort', onAbort);
       release();
+    }
+  }
+
+  private async checkPlatform(t: { tag: string; id: Digest }, ref: Reference, want: PlatformSpec): Promise<void> {
+    const c = await this.svc.config(t.id);
+    const actual = parsePlatformSpec(formatPlatform({ os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) }));
+    if (actual.os !== want.os || actual.architecture !== want.architecture || (want.variant && actual.variant !== want.variant)) {
+      throw new WharfError(
+        'NotFound',
+        `image with reference ${familiarName(ref)}:${t.tag} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(actual)}`,
+      );
     }
   }
 

@@ -16,6 +16,7 @@ import { decodeRegistryAuth } from '../../registry/client/auth.ts';
 import { type ProgressMessage, pullReference, type PullOptions } from '../../registry/pull.ts';
 import type { PushEvents, PushRequest } from '../../registry/push.ts';
 import type { LayerCompression } from '../../registry/compress.ts';
+import { parsePlatformSpec, type PlatformSpec } from '../../registry/manifest-platform.ts';
 
 /** What the image routes need from the distribution client (registry/pull.ts). */
 export interface PullBackend {
@@ -148,6 +149,7 @@ export function registerImagePushRoute(routes: RouteTable, pusher: PushBackend):
       throw invalidParameter(`unsupported compression "${compression}": gzip or zstd`);
     }
     pusher.parse(name, tag);
+    const platform = pushPlatform(ctx.query.get('platform'));
     const auth = decodeRegistryAuth(ctx.req.headers['x-registry-auth'] as string | undefined);
     const stream = ctx.jsonStream();
     const abort = new AbortController();
@@ -159,12 +161,26 @@ export function registerImagePushRoute(routes: RouteTable, pusher: PushBackend):
       aux: (aux) => stream.write({ progressDetail: {}, aux }),
     };
     try {
-      await pusher.push(name, { tag, auth, compression: compression as LayerCompression | undefined, signal: abort.signal }, events);
+      await pusher.push(name, { tag, auth, platform, compression: compression as LayerCompression | undefined, signal: abort.signal }, events);
     } catch (err) {
+      if (!ctx.res.headersSent) throw err;
       stream.write(streamErrorLine(err));
     }
     stream.end();
   });
+}
+
+/** The push's `platform` query: OCI platform JSON (API 1.46+). */
+function pushPlatform(raw: string | null): PlatformSpec | undefined {
+  if (!raw) return undefined;
+  let p: { os?: unknown; architecture?: unknown; variant?: unknown };
+  try {
+    p = JSON.parse(raw) as typeof p;
+  } catch {
+    throw invalidParameter(`invalid platform: ${raw}`);
+  }
+  if (typeof p?.os !== 'string' || typeof p.architecture !== 'string') throw invalidParameter(`invalid platform: ${raw}`);
+  return parsePlatformSpec(`${p.os}/${p.architecture}${typeof p.variant === 'string' && p.variant ? `/${p.variant}` : ''}`);
 }
 
 function opt<K extends string>(key: K, v: string | null): { [P in K]?: string } {
