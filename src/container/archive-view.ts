@@ -15,7 +15,7 @@ import { ensureDirIn } from '../host/inroot/remove.ts';
 import { cleanAbs, openPathIn, statFd, withFd } from '../host/inroot/resolve.ts';
 import { MNT_DETACH, MS_PRIVATE } from '../host/syscalls.ts';
 import { log } from '../lib/log.ts';
-import { errnoCode, messageOf } from '../lib/errors.ts';
+import { conflict, errnoCode, messageOf } from '../lib/errors.ts';
 import type { MountInput } from '../runtime/spec/input.ts';
 import type { ContainerRecord } from './model.ts';
 import { isMountPoint } from './rootfs.ts';
@@ -40,6 +40,9 @@ export async function withContainerView<T>(svc: ContainerService, ref: string, w
     const again = liveRoot(svc, id); // started while we waited for the lock
     if (again) return useAndClose(again, fn);
     const rec = svc.records.resolve(id);
+    // Its process is gone but its exit not yet recorded: a view built now would release the
+    // volumes the record still holds.
+    if (isLive(rec)) throw conflict(`Container ${rec.id} is exiting: try again`);
     const view = await mountView(svc, rec, write);
     try {
       return await fn({ rec, root: view.root });
@@ -64,7 +67,7 @@ async function useAndClose<T>(v: ContainerView, fn: (v: ContainerView) => Promis
  */
 function liveRoot(svc: ContainerService, id: string): ContainerView | undefined {
   const rec = svc.records.get(id);
-  if (!rec?.state.Running || rec.state.Pid <= 0) return undefined;
+  if (!rec || !isLive(rec)) return undefined;
   let fd: number;
   try {
     fd = openSync(`/proc/${rec.state.Pid}/root`, O_PATH | O_DIRECTORY);
@@ -83,6 +86,11 @@ function liveRoot(svc: ContainerService, id: string): ContainerView | undefined 
 }
 
 const VIEW_PREFIX = '.archive-';
+
+/** A process of the container runs (restarting ones have none between runs). */
+function isLive(rec: ContainerRecord): boolean {
+  return rec.state.Running && !rec.state.Restarting && rec.state.Pid > 0;
+}
 
 interface MountedView {
   root: number;
