@@ -87,13 +87,17 @@ export class ContainerMounts {
     return out;
   }
 
-  /** The container stopped: its volumes are released and its staged binds undone. Idempotent. */
+  /** The container stopped: its volumes are released and its staged binds undone. Idempotent; never throws (exit handling calls it). */
   release(id: string, mounts: readonly ContainerMount[]): void {
     for (const m of mounts) {
       if (m.Type !== 'volume' || !m.Name || !this.deps.volumes.release(m.Name, id)) continue;
       this.deps.volumes.emitMount(m.Name, 'unmount', { container: id });
     }
-    this.unstage(id);
+    try {
+      this.unstage(id);
+    } catch (err) {
+      log.warn('staged mounts of a stopped container', { id, error: messageOf(err) });
+    }
   }
 
   /**
@@ -119,7 +123,14 @@ export class ContainerMounts {
     } catch {
       // nothing staged yet
     }
-    for (const id of dirs) if (!live.has(id)) this.unstage(id);
+    for (const id of dirs) {
+      if (live.has(id)) continue;
+      try {
+        this.unstage(id);
+      } catch (err) {
+        log.warn('recovery: staged mounts', { id, error: messageOf(err) });
+      }
+    }
     this.deps.volumes.unmountUnused();
   }
 
