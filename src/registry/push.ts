@@ -10,7 +10,7 @@ import type { ImageService } from '../image/service.ts';
 import type { LayerRow } from '../image/layers.ts';
 import type { ImageConfig, Manifest } from '../image/types.ts';
 import { tx } from '../store/db.ts';
-import { familiarName, familiarString, fullName, fullString, parseNormalizedNamed, type Reference, withTag } from '../image/reference.ts';
+import { familiarName, familiarString, fullName, parseNormalizedNamed, type Reference, withTag } from '../image/reference.ts';
 import { type AuthConfig, connectRegistry, RegistryError, type RegistryClient, type RegistryHosts } from './client/index.ts';
 import { type CompressOptions, DEFAULT_GZIP_LEVEL, type LayerCompression } from './compress.ts';
 import { type LayerPushContext, pushLayer } from './push-layer.ts';
