@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { canonicalIp, execOps, ipBytes, macBytes, parseCidr } from './netlink-exec.ts';
+import { canonicalIp, ipBytes, macBytes, parseCidr } from './ip.ts';
+import { execOps } from './netlink-exec.ts';
 import {
   AF_INET6,
   attr,

@@ -4,7 +4,7 @@
 // real empty files (callers list their directory), without the mounts.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canonicalIp } from './netlink-exec.ts';
+import { canonicalIp } from './ip.ts';
 import type { AddrInfo, LinkInfo, LinkOp, NetlinkHost } from './netlink.ts';
 
 interface FakeLink extends LinkInfo {

@@ -113,6 +113,8 @@ export class BridgeFirewall {
   /** Removes our jumps and chains from both families (an admin's rules in P-USER stay). */
   teardown(): Promise<void> {
     return this.mutex.run(async () => {
+      this.nets.clear();
+      this.ports.clear();
       for (const family of FAMILIES) {
         const script: string[] = [];
         for (const table of ['filter', 'nat'] as const) {

@@ -9,7 +9,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Iptables, type FirewallHost } from '../../host/firewall.ts';
-import { canonicalIp } from '../../host/netlink-exec.ts';
+import { canonicalIp } from '../../host/ip.ts';
 import { type LinkInfo, type NetlinkHost, WorkerNetlink } from '../../host/netlink.ts';
 import { conflict, errnoCode, invalidParameter } from '../../lib/errors.ts';
 import type { BridgeNetworkSpec, EndpointSpec, Expected, NetworkDataPlane, PortBinding } from '../driver.ts';
