@@ -48,6 +48,7 @@ import { volumeCommand } from './commands/volumes.ts';
 import { networkCommand } from './commands/network.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
 import { imagePullCommand, pullTopCommand } from './commands/pull.ts';
+import { imagePushCommand, pushTopCommand } from './commands/push.ts';
 import { infoTopCommand, systemInfoCommand, versionCommand } from './commands/system.ts';
 import { errorText } from './errors.ts';
 import { FlagError, type FlagSpec, Flags, parseFlags } from './flags.ts';
@@ -92,6 +93,7 @@ export function rootCommand(): Command {
       imageLsCommand,
       imagePruneCommand,
       imagePullCommand,
+      imagePushCommand,
       imageRmCommand,
       imageSaveCommand,
       imageTagCommand,
@@ -136,6 +138,7 @@ export function rootCommand(): Command {
       loginCommand,
       logoutCommand,
       pullTopCommand,
+      pushTopCommand,
       rmiCommand,
       saveTopCommand,
       tagTopCommand,

@@ -148,6 +148,25 @@ export class ImageApi {
     return jsonLines<JSONMessage>(res.body);
   }
 
+  /**
+   * POST /images/{name}/push?tag=: push to a registry; yields the progress stream. Without a
+   * tag the daemon pushes every tag of the repository (`docker push -a`). `platform` is OCI
+   * platform JSON; `compression` (gzip, zstd) is Wharf's own.
+   */
+  async push(
+    name: string,
+    opts: { tag?: string; platform?: string; compression?: string; registryAuth?: string; signal?: AbortSignal } = {},
+  ): Promise<AsyncGenerator<JSONMessage>> {
+    const res = await this.c.call({
+      method: 'POST',
+      path: `/images/${namePath(name)}/push`,
+      query: { tag: opts.tag || undefined, platform: opts.platform || undefined, compression: opts.compression || undefined },
+      ...(opts.registryAuth ? { headers: { 'X-Registry-Auth': opts.registryAuth } } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return jsonLines<JSONMessage>(res.body);
+  }
+
   /** POST /images/create?fromSrc=...: import a filesystem tarball; yields the progress stream. */
   async import(source: Readable | undefined, opts: ImportOptions): Promise<AsyncGenerator<JSONMessage>> {
     const res = await this.c.call({
