@@ -12,6 +12,7 @@ import { Iptables, type FirewallHost } from '../../host/firewall.ts';
 import { canonicalIp } from '../../host/ip.ts';
 import { type LinkInfo, type NetlinkHost, WorkerNetlink } from '../../host/netlink.ts';
 import { conflict, errnoCode, invalidParameter } from '../../lib/errors.ts';
+import { log } from '../../lib/log.ts';
 import type { BridgeNetworkSpec, EndpointSpec, Expected, NetworkDataPlane, PortBinding } from '../driver.ts';
 import { BridgeFirewall } from './firewall.ts';
 import { bridgeOps, checkIfName, checkNetwork, gatewayCidr, hostVethName, insideOps, isOurBridge, vethOp } from './links.ts';
@@ -31,6 +32,16 @@ export interface BridgePlaneOptions {
   chainPrefix?: string;
   netlink?: NetlinkHost;
   firewall?: FirewallHost;
+}
+
+/** Runs an operation and logs its duration at debug level (`wharfd -D` shows where time goes). */
+async function timed<T>(op: string, subject: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    log.debug('network data plane', { op, subject, ms: Number((performance.now() - t0).toFixed(2)) });
+  }
 }
 
 export class BridgeDataPlane implements NetworkDataPlane {
@@ -56,88 +67,106 @@ export class BridgeDataPlane implements NetworkDataPlane {
     return join(this.netnsDir, containerId);
   }
 
-  async ensureNetwork(net: BridgeNetworkSpec): Promise<void> {
-    checkNetwork(net);
-    await this.ensureLinks(net, await this.nl.links());
-    await this.firewall.setNetwork(net);
+  ensureNetwork(net: BridgeNetworkSpec): Promise<void> {
+    return timed('ensureNetwork', net.bridge, async () => {
+      checkNetwork(net);
+      await this.ensureLinks(net, await this.nl.links());
+      await this.firewall.setNetwork(net);
+    });
   }
 
-  async removeNetwork(net: BridgeNetworkSpec): Promise<void> {
-    await this.firewall.removeNetwork(net.id);
-    const link = (await this.nl.links()).find((l) => l.name === net.bridge);
-    // A bridge the admin made (no mark of ours) is left to the admin.
-    if (link && isOurBridge(link.alias, this.prefix)) await this.nl.apply(undefined, [{ op: 'delLink', link: net.bridge }]);
+  removeNetwork(net: BridgeNetworkSpec): Promise<void> {
+    return timed('removeNetwork', net.bridge, async () => {
+      await this.firewall.removeNetwork(net.id);
+      const link = (await this.nl.links()).find((l) => l.name === net.bridge);
+      // A bridge the admin made (no mark of ours) is left to the admin.
+      if (link && isOurBridge(link.alias, this.prefix)) await this.nl.apply(undefined, [{ op: 'delLink', link: net.bridge }]);
+    });
   }
 
-  async createSandbox(containerId: string): Promise<string> {
-    const path = this.sandboxPath(containerId);
-    try {
-      await this.nl.createNetns(path);
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-      // A leftover of the container's last run: a fresh namespace, without its old veths.
-      await this.nl.removeNetns(path);
-      await this.nl.createNetns(path);
-    }
-    return path;
+  createSandbox(containerId: string): Promise<string> {
+    return timed('createSandbox', containerId, async () => {
+      const path = this.sandboxPath(containerId);
+      try {
+        await this.nl.createNetns(path);
+      } catch (err) {
+        if (errnoCode(err) !== 'EEXIST') throw err;
+        // A leftover of the container's last run: a fresh namespace, without its old veths.
+        await this.nl.removeNetns(path);
+        await this.nl.createNetns(path);
+      }
+      return path;
+    });
   }
 
-  async removeSandbox(containerId: string): Promise<void> {
-    await this.firewall.unpublish(containerId);
-    await this.nl.removeNetns(this.sandboxPath(containerId));
+  removeSandbox(containerId: string): Promise<void> {
+    return timed('removeSandbox', containerId, async () => {
+      await this.firewall.unpublish(containerId);
+      await this.nl.removeNetns(this.sandboxPath(containerId));
+    });
   }
 
-  async connect(net: BridgeNetworkSpec, ep: EndpointSpec): Promise<void> {
-    checkIfName(ep.ifName, 'interface');
-    let host = hostVethName();
-    for (let attempt = 0; ; attempt++) {
-      const [res] = await this.nl.apply(undefined, [vethOp(net, ep, host)]);
-      if (res === '') break;
-      if (attempt === 2) throw conflict(`cannot connect container ${ep.containerId} to ${net.bridge}: interface name ${ep.ifName} or ${host} is taken`);
-      // EEXIST: our random name, or the interface in the sandbox (a connect that did not finish).
-      const inside = await this.nl.links(ep.netnsPath);
-      if (inside.some((l) => l.name === ep.ifName)) await this.nl.apply(ep.netnsPath, [{ op: 'delLink', link: ep.ifName }]);
-      host = hostVethName();
-    }
-    try {
-      await this.nl.apply(ep.netnsPath, insideOps(net, ep));
-    } catch (err) {
-      await this.nl.apply(undefined, [{ op: 'delLink', link: host }]).catch(() => undefined);
-      throw err;
-    }
+  connect(net: BridgeNetworkSpec, ep: EndpointSpec): Promise<void> {
+    return timed('connect', `${ep.containerId} ${net.bridge}`, async () => {
+      checkIfName(ep.ifName, 'interface');
+      let host = hostVethName();
+      for (let attempt = 0; ; attempt++) {
+        const [res] = await this.nl.apply(undefined, [vethOp(net, ep, host)]);
+        if (res === '') break;
+        if (attempt === 2) throw conflict(`cannot connect container ${ep.containerId} to ${net.bridge}: interface name ${ep.ifName} or ${host} is taken`);
+        // EEXIST: our random name, or the interface in the sandbox (a connect that did not finish).
+        const inside = await this.nl.links(ep.netnsPath);
+        if (inside.some((l) => l.name === ep.ifName)) await this.nl.apply(ep.netnsPath, [{ op: 'delLink', link: ep.ifName }]);
+        host = hostVethName();
+      }
+      try {
+        await this.nl.apply(ep.netnsPath, insideOps(net, ep));
+      } catch (err) {
+        await this.nl.apply(undefined, [{ op: 'delLink', link: host }]).catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
-  async disconnect(net: BridgeNetworkSpec, ep: EndpointSpec): Promise<void> {
-    await this.firewall.unpublish(ep.containerId, net.id);
-    try {
-      await this.nl.apply(ep.netnsPath, [{ op: 'delLink', link: ep.ifName }]);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err; // the sandbox is gone, and the veth with it
-    }
+  disconnect(net: BridgeNetworkSpec, ep: EndpointSpec): Promise<void> {
+    return timed('disconnect', `${ep.containerId} ${net.bridge}`, async () => {
+      await this.firewall.unpublish(ep.containerId, net.id);
+      try {
+        await this.nl.apply(ep.netnsPath, [{ op: 'delLink', link: ep.ifName }]);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err; // the sandbox is gone, and the veth with it
+      }
+    });
   }
 
-  async publish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void> {
-    if (net.internal) return; // as dockerd: nothing is published from an internal network
-    const nat = ports.filter(natable);
-    if (nat.length > 0) await this.firewall.publish(net, ep.containerId, nat);
+  publish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void> {
+    return timed('publish', ep.containerId, async () => {
+      if (net.internal) return; // as dockerd: nothing is published from an internal network
+      const nat = ports.filter(natable);
+      if (nat.length > 0) await this.firewall.publish(net, ep.containerId, nat);
+    });
   }
 
-  async unpublish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void> {
-    const nat = ports.filter(natable);
-    if (nat.length > 0) await this.firewall.unpublish(ep.containerId, net.id, nat);
+  unpublish(net: BridgeNetworkSpec, ep: EndpointSpec, ports: PortBinding[]): Promise<void> {
+    return timed('unpublish', ep.containerId, async () => {
+      const nat = ports.filter(natable);
+      if (nat.length > 0) await this.firewall.unpublish(ep.containerId, net.id, nat);
+    });
   }
 
-  async reconcile(expected: Expected): Promise<void> {
-    for (const n of expected.networks) checkNetwork(n);
-    const links = await this.nl.links();
-    const wanted = new Set(expected.networks.map((n) => n.bridge));
-    const stale = links.filter((l) => l.kind === 'bridge' && isOurBridge(l.alias, this.prefix) && !wanted.has(l.name));
-    if (stale.length > 0) await this.nl.apply(undefined, stale.map((l) => ({ op: 'delLink' as const, link: l.name })));
-    for (const n of expected.networks) await this.ensureLinks(n, links);
-    const keep = new Set(expected.sandboxes);
-    for (const id of await this.sandboxFiles()) if (!keep.has(id)) await this.nl.removeNetns(join(this.netnsDir, id));
-    const ports = [...expected.ports].map(([containerId, p]) => ({ net: p.network, containerId, bindings: p.ports.filter(natable) }));
-    await this.firewall.reset(expected.networks, ports);
+  reconcile(expected: Expected): Promise<void> {
+    return timed('reconcile', 'daemon start', async () => {
+      for (const n of expected.networks) checkNetwork(n);
+      const links = await this.nl.links();
+      const wanted = new Set(expected.networks.map((n) => n.bridge));
+      const stale = links.filter((l) => l.kind === 'bridge' && isOurBridge(l.alias, this.prefix) && !wanted.has(l.name));
+      if (stale.length > 0) await this.nl.apply(undefined, stale.map((l) => ({ op: 'delLink' as const, link: l.name })));
+      for (const n of expected.networks) await this.ensureLinks(n, links);
+      const keep = new Set(expected.sandboxes);
+      for (const id of await this.sandboxFiles()) if (!keep.has(id)) await this.nl.removeNetns(join(this.netnsDir, id));
+      const ports = [...expected.ports].map(([containerId, p]) => ({ net: p.network, containerId, bindings: p.ports.filter(natable) }));
+      await this.firewall.reset(expected.networks, ports);
+    });
   }
 
   async close(): Promise<void> {
