@@ -30,6 +30,11 @@ function opError(op: string, name: string, err: unknown): Error {
   return new WharfError(kind, `${op} ${name}: ${messageOf(err)}`, { cause: err });
 }
 
+/** Go encodes maps with sorted keys; so do we (inspect output is compared byte for byte). */
+function sortedKeys(m: Record<string, string> | null): Record<string, string> | null {
+  return m === null ? null : Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 export class VolumeService {
   readonly records: VolumeRecords;
   /** Serializes volume creation and removal with the container creates that reference volumes. */
@@ -130,10 +135,10 @@ export class VolumeService {
     return {
       CreatedAt: rec.createdAt,
       Driver: rec.driver,
-      Labels: rec.labels,
+      Labels: sortedKeys(rec.labels),
       Mountpoint: this.mountpoint(rec),
       Name: rec.name,
-      Options: rec.options,
+      Options: sortedKeys(rec.options),
       Scope: 'local',
     };
   }

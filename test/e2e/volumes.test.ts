@@ -448,3 +448,31 @@ describe('daemon restart', () => {
     await e.dockerOk(['volume', 'rm', 'data']);
   });
 });
+
+describe('the wharf CLI', () => {
+  it('volume create/ls/inspect/rm/prune print what docker prints', async () => {
+    assert.equal(await e.wharfOk(['volume', 'create', '--label', 'w=1', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'wv1']), 'wv1\n');
+    assert.equal(await e.wharfOk(['volume', 'create', 'wv2']), 'wv2\n');
+    for (const args of [
+      ['volume', 'ls'],
+      ['volume', 'ls', '-q', '--filter', 'label=w=1'],
+      ['volume', 'ls', '--format', 'json'],
+      ['volume', 'ls', '--format', 'table {{.Name}}\t{{.Labels}}\t{{.Mountpoint}}'],
+      ['volume', 'inspect', 'wv1', 'wv2'],
+      ['volume', 'inspect', '--format', '{{.Name}} {{.Options.type}} {{json .Labels}}', 'wv1'],
+    ]) {
+      assert.equal(await e.wharfOk(args), await e.dockerOk(args), args.join(' '));
+    }
+    const missing = await e.wharf(['volume', 'inspect', 'nope']);
+    const dmissing = await e.docker(['volume', 'inspect', 'nope']);
+    assert.deepEqual([missing.code, missing.stdout, missing.stderr], [dmissing.code, dmissing.stdout, dmissing.stderr]);
+    const id = (await e.dockerOk(['create', '-v', 'wv2:/x', BB])).trim();
+    const inUse = await e.wharf(['volume', 'rm', 'wv2']);
+    assert.equal(inUse.code, 1);
+    assert.equal(inUse.stderr, `Error response from daemon: remove wv2: volume is in use - [${id}]\n`);
+    await e.dockerOk(['rm', id]);
+    assert.equal(await e.wharfOk(['volume', 'rm', 'wv1']), 'wv1\n');
+    assert.equal(await e.wharfOk(['volume', 'prune', '-af']), 'Deleted Volumes:\nwv2\n\nTotal reclaimed space: 0B\n');
+    assert.equal(await e.wharfOk(['volume', 'prune', '-f']), 'Total reclaimed space: 0B\n');
+  });
+});
