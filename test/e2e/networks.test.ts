@@ -304,6 +304,16 @@ describe('removal', () => {
     assert.equal((await e.dockerOk(['network', 'rm', 'front', 'kept'])).trim(), 'front\nkept');
   });
 
+  it('publishes network events: create, connect, disconnect, destroy', async () => {
+    const since = String(Date.now() / 1000 - 0.5);
+    await e.dockerOk(['network', 'create', 'evnet']);
+    await e.dockerOk(['run', '--rm', '--network', 'evnet', BB, 'true']);
+    await e.dockerOk(['network', 'rm', 'evnet']);
+    const until = String(Date.now() / 1000 + 0.5);
+    const out = await e.dockerOk(['events', '--since', since, '--until', until, '--filter', 'network=evnet', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}']);
+    assert.deepEqual(lines(out), ['create evnet bridge', 'connect evnet bridge', 'disconnect evnet bridge', 'destroy evnet bridge']);
+  });
+
   it('the wharf CLI lists, inspects, creates and removes networks as docker does', async () => {
     const created = (await e.wharfOk(['network', 'create', '--subnet', `10.${e.net.pool.split('.')[1]}.201.0/24`, 'wnet'])).trim();
     assert.match(created, /^[0-9a-f]{64}$/);
