@@ -259,6 +259,40 @@ describe('push', () => {
     }
   });
 
+  it('mounts from the repository a pulled image came from, and keeps its OCI format', async () => {
+    // What a pull leaves: the OCI manifest under a repo digest, and the layers' blobs in that repository.
+    const reg8 = new TestRegistry();
+    await reg8.start();
+    try {
+      const blobs = diffIds.map((d) => svc.layers.blobsFor(d).find((b) => b.media_type.includes('gzip'))!);
+      for (const b of blobs) {
+        reg8.blobs.set(b.digest, await svc.content.read(b.digest, 64 << 20));
+        reg8.repos.set('pulled/from', new Set([...(reg8.repos.get('pulled/from') ?? []), b.digest]));
+      }
+      const config = await svc.content.read(imageId);
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ociManifest,
+          config: { mediaType: MediaType.ociConfig, digest: imageId, size: config.length },
+          layers: blobs.map((b) => ({ mediaType: MediaType.ociLayerGzip, digest: b.digest, size: b.size })),
+        }),
+      );
+      const md = sha(manifest) as Digest;
+      await svc.content.put(manifest, { digest: md });
+      svc.records.setDigestRef(`${reg8.host}/pulled/from@${md}`, imageId, md);
+      await svc.tag('t/ml:a', `${reg8.host}/copy`, '1');
+      const ev = recorder();
+      await service().push(`${reg8.host}/copy:1`, req(), ev);
+      for (const d of diffIds) assert.deepEqual(ev.layers.get(d.slice(7, 19)), ['Preparing', 'Mounted from pulled/from']);
+      const pushed = reg8.manifests.get('copy:1')!;
+      assert.equal(pushed.mediaType, MediaType.ociManifest);
+      assert.deepEqual(pushed.bytes, manifest, 'the same manifest, byte for byte');
+    } finally {
+      await reg8.stop();
+    }
+  });
+
   it('refuses a registry that stores another manifest than ours', async () => {
     const reg7 = new TestRegistry({ lieAboutManifestDigest: `sha256:${'0'.repeat(64)}` });
     await reg7.start();
