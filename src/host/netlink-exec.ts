@@ -16,6 +16,8 @@ import {
   ifaddrmsg,
   ifinfomsg,
   IFLA_ADDRESS,
+  IFLA_BR_NF_CALL_IP6TABLES,
+  IFLA_BR_NF_CALL_IPTABLES,
   IFLA_BRPORT_MODE,
   IFLA_EXT_MASK,
   IFLA_IFALIAS,
@@ -175,7 +177,10 @@ function setLink(sock: RtnlSocket, op: Extract<LinkOp, { op: 'set' }>): string {
   const attrs = [strAttr(IFLA_IFNAME, op.link)];
   if (op.mtu !== undefined) attrs.push(u32Attr(IFLA_MTU, op.mtu));
   if (op.alias !== undefined) attrs.push(strAttr(IFLA_IFALIAS, op.alias));
-  if (op.hairpin !== undefined) {
+  if (op.nfCall !== undefined) {
+    const v = op.nfCall ? 1 : 0;
+    attrs.push(nest(IFLA_LINKINFO, strAttr(IFLA_INFO_KIND, 'bridge'), nest(IFLA_INFO_DATA, u8Attr(IFLA_BR_NF_CALL_IPTABLES, v), u8Attr(IFLA_BR_NF_CALL_IP6TABLES, v))));
+  } else if (op.hairpin !== undefined) {
     attrs.push(nest(IFLA_LINKINFO, strAttr(IFLA_INFO_SLAVE_KIND, 'bridge'), nest(IFLA_INFO_SLAVE_DATA, u8Attr(IFLA_BRPORT_MODE, op.hairpin ? 1 : 0))));
   }
   const flags = op.up === undefined ? 0 : op.up ? IFF_UP : 0;

@@ -11,6 +11,7 @@ interface FakeLink extends LinkInfo {
   /** For a veth: the namespace and name of its other end. */
   peer?: { ns: string; name: string };
   hairpin?: boolean;
+  nfCall?: boolean;
 }
 
 interface Ns {
@@ -71,7 +72,7 @@ export class FakeNetlink implements NetlinkHost {
   }
 
   async links(netns?: string): Promise<LinkInfo[]> {
-    return [...this.ns(netns).links.values()].map(({ peer: _, hairpin: __, ...l }) => ({ ...l }));
+    return [...this.ns(netns).links.values()].map(({ peer: _, hairpin: __, nfCall: ___, ...l }) => ({ ...l }));
   }
 
   async addresses(netns?: string): Promise<AddrInfo[]> {
@@ -130,6 +131,7 @@ export class FakeNetlink implements NetlinkHost {
           if (op.mtu !== undefined) l.mtu = op.mtu;
           if (op.alias !== undefined) l.alias = op.alias;
           if (op.hairpin !== undefined) l.hairpin = op.hairpin;
+          if (op.nfCall !== undefined) l.nfCall = op.nfCall;
           return '';
         }
         case 'addr': {

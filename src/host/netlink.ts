@@ -18,8 +18,12 @@ export type LinkOp =
    * `peer.netns` as `peer.name` with its MAC. EEXIST when either name is taken.
    */
   | { op: 'veth'; name: string; master: string; mtu: number; hairpin: boolean; peer: { name: string; mac: string; netns: string } }
-  /** Changes an existing link: up, MTU, alias, hairpin mode of a bridge port. */
-  | { op: 'set'; link: string; up?: boolean; mtu?: number; alias?: string; hairpin?: boolean }
+  /**
+   * Changes an existing link: up, MTU, alias, hairpin mode of a bridge port, and for a bridge
+   * whether its bridged traffic goes through iptables and ip6tables (br_netfilter's
+   * nf_call_iptables, per bridge: the host-wide sysctl stays as it is).
+   */
+  | { op: 'set'; link: string; up?: boolean; mtu?: number; alias?: string; hairpin?: boolean; nfCall?: boolean }
   /** Adds an address ("10.1.0.1/24", "fd00::1/64"; IPv6 without DAD); EEXIST when present. */
   | { op: 'addr'; link: string; cidr: string }
   | { op: 'delAddr'; link: string; cidr: string }

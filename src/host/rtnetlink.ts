@@ -50,6 +50,8 @@ export const IFLA_INFO_SLAVE_KIND = 4;
 export const IFLA_INFO_SLAVE_DATA = 5;
 export const VETH_INFO_PEER = 1;
 export const IFLA_BRPORT_MODE = 4; // hairpin
+export const IFLA_BR_NF_CALL_IPTABLES = 36;
+export const IFLA_BR_NF_CALL_IP6TABLES = 37;
 export const RTEXT_FILTER_SKIP_STATS = 1 << 3;
 
 export const IFA_ADDRESS = 1;

@@ -263,6 +263,9 @@ describe('bridge data plane (root, real kernel)', { skip: !root && 'needs root' 
   it('drops traffic between containers of an icc=false network', () => {
     assert.ok(!ping(e3.netnsPath, ip4(e4)), 'c3 → c4 with icc off');
     assert.ok(ping(e3.netnsPath, B.gateway), 'the gateway still answers');
+    // Whatever the host-wide bridge-nf-call-iptables says, this bridge's traffic meets iptables.
+    assert.match(sh('ip', ['-d', 'link', 'show', B.bridge]), /nf_call_iptables 1/);
+    assert.match(sh('ip', ['-d', 'link', 'show', A.bridge]), /nf_call_iptables 0/);
   });
 
   it('masquerades outbound traffic (not from internal networks)', () => {

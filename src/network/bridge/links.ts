@@ -55,7 +55,9 @@ export function bridgeOps(net: BridgeNetworkSpec, prefix: string, create: boolea
   const br = net.bridge;
   const ops: LinkOp[] = [];
   if (create) ops.push({ op: 'bridge', name: br, mtu: net.mtu, mac: bridgeMac(net.id), alias: bridgeAlias(prefix, net.id) });
-  ops.push({ op: 'set', link: br, mtu: net.mtu, up: true });
+  // Without icc, traffic between two ports of the bridge must meet our DROP rule: only bridged
+  // traffic sent through iptables does (when br_netfilter is loaded).
+  ops.push({ op: 'set', link: br, mtu: net.mtu, up: true, ...(net.icc ? {} : { nfCall: true }) });
   ops.push({ op: 'sysctl', key: 'net/ipv4/ip_forward', value: '1' });
   // 127.0.0.1 may be DNATed to a container only where route_localnet allows (rules.ts guards it).
   if (!net.internal) ops.push({ op: 'sysctl', key: `net/ipv4/conf/${br}/route_localnet`, value: '1' });

@@ -64,6 +64,14 @@ describe('BridgeDataPlane (fakes)', () => {
     assert.equal(nl.ns().addrs.length, 1);
   });
 
+  it('sends the bridged traffic of an icc=false bridge through iptables, and only then', async () => {
+    const { nl, plane } = setup();
+    await plane.ensureNetwork(NET);
+    await plane.ensureNetwork({ ...DUAL, icc: false });
+    assert.equal(nl.ns().links.get(NET.bridge)?.nfCall, undefined);
+    assert.equal(nl.ns().links.get('br-dual')?.nfCall, true);
+  });
+
   it('gives a dual-stack bridge its IPv6 gateway and forwarding', async () => {
     const { nl, plane, fw } = setup();
     await plane.ensureNetwork(DUAL);
