@@ -12,6 +12,7 @@ export async function renameContainer(svc: ContainerService, ref: string, newNam
     if (rec.name === name) throw invalidParameter('Renaming a container with the same name as its current name');
     const next = { ...rec, name };
     svc.save(next);
+    svc.deps.network.renamed(id); // the embedded DNS answers to the new name
     svc.emit(next, 'rename', { oldName: rec.name });
   });
 }

@@ -95,4 +95,6 @@ export interface ContainerNetworking {
   /** Removal: tearDown and the container's attachments. */
   forget(containerId: string): Promise<void>;
   settings(c: ContainerNetworkInfo): ContainerNetworkSettings;
+  /** A container was renamed: its DNS names change. */
+  renamed(containerId: string): void;
 }

@@ -240,6 +240,10 @@ export class NetworkService implements ContainerNetworking {
     return containerNetworkSettings(c, this.records.attachmentsOf(c.id), (id) => this.records.get(id), this.records.sandbox(c.id));
   }
 
+  renamed(_containerId: string): void {
+    this.names.changed();
+  }
+
   emit(n: NetworkRecord, action: string, extra: Record<string, string> = {}): void {
     this.deps.events.publish({ Type: 'network', Action: action, Actor: { ID: n.id, Attributes: { name: n.name, type: n.driver, ...extra } } });
   }

@@ -183,6 +183,10 @@ describe('user-defined networks', () => {
     assert.match(addrs, /eth1/);
     const found = await e.dockerOk(['run', '--rm', '--network', 'back', BB, 'sh', '-c', 'ping -c1 -W2 wanderer >/dev/null && echo ok']);
     assert.equal(found.trim(), 'ok');
+    await e.dockerOk(['rename', 'roamer', 'rover']);
+    const renamed = await e.dockerOk(['run', '--rm', '--network', 'back', BB, 'sh', '-c', 'ping -c1 -W2 rover >/dev/null && echo ok']);
+    assert.equal(renamed.trim(), 'ok', 'the new name resolves');
+    await e.dockerOk(['rename', 'rover', 'roamer']);
     const nets = Object.keys((await inspect('roamer')).NetworkSettings.Networks);
     assert.deepEqual(nets, ['back', 'bridge']);
     const hosts = await e.dockerOk(['exec', 'roamer', 'cat', '/etc/hosts']);
@@ -233,6 +237,13 @@ describe('published ports', () => {
     assert.match(ps, new RegExp(`0\\.0\\.0\\.0:${anyPort}->80/tcp`));
     assert.deepEqual(lines(await e.dockerOk(['ps', '--filter', 'publish=80', '--format', '{{.Names}}'])), ['pub']);
     assert.deepEqual(lines(await e.dockerOk(['ps', '--filter', 'network=front', '--format', '{{.Names}}'])), ['web']);
+    // -P publishes what the image exposes.
+    await e.dockerOk(['commit', '--change', 'EXPOSE 80', 'pub', 'wharf-test/exposed']);
+    await e.dockerOk(['run', '-d', '--name', 'allports', '-P', 'wharf-test/exposed', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    const all = (await inspect('allports')).NetworkSettings.Ports['80/tcp']!;
+    assert.deepEqual(all.map((b) => b.HostIp), ['0.0.0.0']);
+    await waitFor(() => httpGet('127.0.0.1', Number(all[0]!.HostPort), '/hostname').catch(() => undefined), 5000, '-P port to answer');
+    await e.dockerOk(['rm', '-f', 'allports']);
     // Hairpin: a container reaches a published port through a host address.
     const hairpin = await e.dockerOk(['run', '--rm', BB, 'wget', '-qO-', `http://${dummyIp}:${anyPort}/hostname`]);
     assert.equal(hairpin, hostname);
@@ -280,6 +291,10 @@ describe('network modes', () => {
   it('host shares the host\'s interfaces, none has only loopback, container:<x> joins x', async () => {
     const host = await e.dockerOk(['run', '--rm', '--network', 'host', BB, 'ls', '/sys/class/net']);
     assert.ok(lines(host).includes(DUMMY), host);
+    const onHost = (await e.dockerOk(['run', '-d', '--network', 'host', BB, 'sleep', '60'])).trim();
+    const [hostNet] = JSON.parse(await e.dockerOk(['network', 'inspect', 'host'])) as { Containers: Record<string, { Name: string; IPv4Address: string }> }[];
+    assert.equal(hostNet!.Containers[onHost]?.IPv4Address, '');
+    await e.dockerOk(['rm', '-f', onHost]);
     assert.equal((await e.dockerOk(['run', '--rm', '--network', 'none', BB, 'ls', '/sys/class/net'])).trim(), 'lo');
     const webIp = (await inspect('web')).NetworkSettings.Networks['front']!.IPAddress;
     const joined = await e.dockerOk(['run', '--rm', '--network', 'container:web', BB, 'ip', '-4', 'addr', 'show', 'eth0']);
