@@ -2,8 +2,9 @@
 // API and skopeo): the manifest and every blob are there with the digests wharfd printed; a
 // second push uploads nothing ("Layer already exists"); a sibling repository mounts ("Mounted
 // from"); a large layer goes in PATCH chunks; --all-tags; basic auth through docker login; a
-// registry killed mid-push; and the image removed locally comes back by pull with the same
-// digest and runs. Tests run in order and share one daemon and one registry.
+// registry killed mid-push; the same pushes to Wharf's own registry server; and the image
+// removed locally comes back by pull with the same digest and runs. Tests run in order and
+// share one daemon and one registry.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
@@ -218,6 +219,47 @@ describe('a registry that dies mid-push', () => {
     } finally {
       await doomed.stop();
     }
+  });
+});
+
+describe("push to Wharf's own registry (wharf registry serve)", () => {
+  let ours: RegistryPeer;
+  before(async () => {
+    ours = await startRegistryPeer('push-wharf', { wharf: true, accessLog: true });
+  });
+  after(async () => {
+    await ours?.stop();
+  });
+
+  it('takes the same manifest: the kept compressed blob goes up, not a new compression', async () => {
+    await e.dockerOk(['tag', BUSYBOX_IMAGE_REF, `${ours.host}/bb:1`]);
+    const out = await e.dockerOk(['push', `${ours.host}/bb:1`]);
+    assert.deepEqual(layerLines(out).map(([, s]) => s), ['Preparing', 'Pushed']);
+    const printed = digestLine(out, '1');
+    if (e.kind === 'wharfd') assert.equal(printed.digest, pushedDigest);
+    const { digest, m } = await registryManifest(ours, 'bb', '1');
+    assert.equal(digest, printed.digest);
+    const layer = await ours.get(`/v2/bb/blobs/${m.layers[0]!.digest}`);
+    assert.equal(sha(gunzipSync(layer.body)), busyboxDiffIds[0]);
+  });
+
+  it('answers existence checks and mounts', async () => {
+    const again = await e.dockerOk(['push', `${ours.host}/bb:1`]);
+    assert.deepEqual(layerLines(again).map(([, s]) => s), ['Preparing', 'Layer already exists']);
+    await e.dockerOk(['tag', BUSYBOX_IMAGE_REF, `${ours.host}/other:1`]);
+    const mounted = await e.dockerOk(['push', `${ours.host}/other:1`]);
+    assert.deepEqual(layerLines(mounted).map(([, s]) => s), ['Preparing', 'Mounted from bb']);
+  });
+
+  it('takes a large layer in chunks', async () => {
+    await e.dockerOk(['tag', `${reg.host}/big:1`, `${ours.host}/big:1`]);
+    const out = await e.dockerOk(['push', `${ours.host}/big:1`]);
+    const { digest, m } = await registryManifest(ours, 'big', '1');
+    assert.equal(digestLine(out, '1').digest, digest);
+    const blob = await ours.get(`/v2/big/blobs/${m.layers[0]!.digest}`);
+    assert.equal(sha(blob.body), m.layers[0]!.digest);
+    const patches = ours.output().match(/ PATCH \/v2\/big\/blobs\/uploads\/\S+ 202 /g) ?? [];
+    assert.ok(patches.length >= 2, `${patches.length} PATCH requests`);
   });
 });
 

@@ -2,14 +2,15 @@
 // push.test.ts and bench/registry.ts: its own config, storage and htpasswd in a temp dir, on
 // 127.0.0.1 and a free port (plain HTTP: loopback is insecure for dockerd and wharfd alike), with
 // its access log on request (to count PATCH uploads) and kill() (a registry dying mid-push).
-// docker-registry.ts is the pull tests' simpler starter. Stopped by PID.
+// Or Wharf's own `wharf registry serve` with the same options. docker-registry.ts is the pull
+// tests' simpler starter. Stopped by PID.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { waitFor } from './harness.ts';
+import { WHARF, waitFor } from './harness.ts';
 
 const DOCKER_REGISTRY = '/usr/bin/docker-registry';
 
@@ -18,6 +19,8 @@ export interface RegistryPeerOptions {
   users?: Record<string, string>;
   /** Log every request (output() then shows "PATCH /v2/..." lines). */
   accessLog?: boolean;
+  /** Wharf's own registry server (`wharf registry serve`) instead of docker-registry. */
+  wharf?: boolean;
 }
 
 export interface RegistryPeer {
@@ -75,7 +78,10 @@ export async function startRegistryPeer(name: string, opts: RegistryPeerOptions 
   ].join('\n');
   await writeFile(join(dir, 'config.yml'), config);
   const out: Buffer[] = [];
-  const proc: ChildProcess = spawn(DOCKER_REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const wharfArgs = ['registry', 'serve', '--addr', host, '--root', storage, ...(opts.users ? ['--htpasswd', join(dir, 'htpasswd')] : [])];
+  const proc: ChildProcess = opts.wharf
+    ? spawn(WHARF, [...wharfArgs, ...(opts.accessLog ? [] : ['--quiet'])], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(DOCKER_REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (b: Buffer) => out.push(b));
   proc.stderr!.on('data', (b: Buffer) => out.push(b));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -94,12 +100,12 @@ export async function startRegistryPeer(name: string, opts: RegistryPeerOptions 
   try {
     await waitFor(
       async () => {
-        if (proc.exitCode !== null) throw new Error(`docker-registry exited ${proc.exitCode}: ${Buffer.concat(out).toString()}`);
+        if (proc.exitCode !== null) throw new Error(`the registry exited ${proc.exitCode}: ${Buffer.concat(out).toString()}`);
         const r = await get('/v2/');
         return r.status === 200 || r.status === 401;
       },
       20_000,
-      `docker-registry on ${host}`,
+      `${opts.wharf ? 'wharf registry serve' : 'docker-registry'} on ${host}`,
     );
   } catch (err) {
     await kill();
