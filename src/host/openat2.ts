@@ -40,6 +40,7 @@ export const MOUNT_ATTR_RDONLY = 0x1;
 
 const PATH_MAX = 4096;
 const ENODATA = 61;
+const ENOSYS = 38;
 
 // Scratch buffers: every call is synchronous.
 const how = Buffer.alloc(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
@@ -55,7 +56,11 @@ export function openat2(dirfd: number, path: string, flags: number, mode: number
   how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
   how.writeBigUInt64LE(BigInt(mode), 8);
   how.writeBigUInt64LE(BigInt(resolve), 16);
-  return check(f(SYS_OPENAT2, dirfd, path, how, how.length), 'openat2', path);
+  const fd = Number(f(SYS_OPENAT2, dirfd, path, how, how.length));
+  if (fd >= 0) return fd;
+  const errno = libc().koffi.errno();
+  if (errno === ENOSYS) throw new Error('this kernel has no openat2(2) (Linux 5.6 or later is needed to resolve paths safely)');
+  throw new SyscallError('openat2', errno, path);
 }
 
 /** openat(2) of one name (callers pass O_NOFOLLOW unless they mean to follow). */
