@@ -212,6 +212,9 @@ describe('hostile paths inside the container', () => {
     const abs = await put('/', [{ header: { name: 'shadow2', type: 'hardlink', linkname: '/etc/shadow' } }]);
     assert.equal(abs.status, REFUSED()); // the container has no /etc/shadow: the host's is never a candidate
     assert.match(abs.message, /shadow.*(ENOENT|no such file)/);
+    await sh('live', 'echo container-secret > /etc/shadow');
+    assert.equal((await put('/', [{ header: { name: 'shadow3', type: 'hardlink', linkname: '/etc/shadow' } }])).status, 200);
+    assert.equal(await sh('live', 'cat /shadow3; stat -c %h /etc/shadow'), 'container-secret\n2\n'); // the container's own file
   });
 
   it('keeps a file written through a symlink member inside the container', async () => {
