@@ -103,14 +103,15 @@ export class FakeFirewall implements FirewallHost {
     this.tables[family] = t;
   }
 
-  async save(family: IpFamily, table: 'filter' | 'nat'): Promise<string> {
-    const chains = this.tables[family].get(table);
-    if (!chains) return '';
-    const out = [`*${table}`];
-    for (const [name, c] of chains) out.push(`:${name} ${c.policy === '-' ? '-' : c.policy} [0:0]`);
-    for (const [name, c] of chains) for (const r of c.rules) out.push(`-A ${name} ${r}`);
-    out.push('COMMIT', '');
-    return out.join('\n');
+  async save(family: IpFamily): Promise<string> {
+    const out: string[] = [];
+    for (const [table, chains] of this.tables[family]) {
+      out.push(`*${table}`);
+      for (const [name, c] of chains) out.push(`:${name} ${c.policy === '-' ? '-' : c.policy} [0:0]`);
+      for (const [name, c] of chains) for (const r of c.rules) out.push(`-A ${name} ${r}`);
+      out.push('COMMIT');
+    }
+    return `${out.join('\n')}\n`;
   }
 
   /** Rules of one chain, for assertions. */

@@ -12,8 +12,8 @@ export type IpFamily = 4 | 6;
 export interface FirewallHost {
   /** Applies an iptables-restore script without flushing what it does not name. Atomic. */
   restore(family: IpFamily, script: string): Promise<void>;
-  /** One table as iptables-save prints it: `:CHAIN POLICY [..]` lines, then `-A CHAIN ...` rules. */
-  save(family: IpFamily, table: 'filter' | 'nat'): Promise<string>;
+  /** Every table as iptables-save prints them: `*table`, `:CHAIN POLICY [..]` lines, `-A CHAIN ...` rules, COMMIT. */
+  save(family: IpFamily): Promise<string>;
 }
 
 export interface IptablesOptions {
@@ -58,7 +58,7 @@ export class Iptables implements FirewallHost {
     }
   }
 
-  save(family: IpFamily, table: 'filter' | 'nat'): Promise<string> {
-    return run(family === 4 ? this.bins.save4 : this.bins.save6, ['-t', table]);
+  save(family: IpFamily): Promise<string> {
+    return run(family === 4 ? this.bins.save4 : this.bins.save6, []);
   }
 }

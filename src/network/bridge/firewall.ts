@@ -117,8 +117,9 @@ export class BridgeFirewall {
       this.ports.clear();
       for (const family of FAMILIES) {
         const script: string[] = [];
+        const all = parseSave(await this.host.save(family));
         for (const table of ['filter', 'nat'] as const) {
-          const saved = parseSave(await this.host.save(family, table));
+          const saved = all[table];
           const present = presentChains(saved, tableChains(this.names)[table]);
           if (present.length === 0) continue;
           const keepUser = saved.rules.some((r) => r.chain === this.names.user);
@@ -193,7 +194,7 @@ export class BridgeFirewall {
   private async rebuild(family: IpFamily, evenIfUnused = false): Promise<void> {
     const inUse = family === 4 ? this.nets.size > 0 : netsOf(this.nets.values(), 6).length > 0;
     if (!inUse && !evenIfUnused) return;
-    const saved = { filter: parseSave(await this.host.save(family, 'filter')), nat: parseSave(await this.host.save(family, 'nat')) };
+    const saved = parseSave(await this.host.save(family));
     if (!inUse && family === 6 && presentChains(saved.filter, tableChains(this.names).filter).length === 0 && presentChains(saved.nat, tableChains(this.names).nat).length === 0) return;
     const rules = networkRules(this.names, this.nets.values(), family);
     const portLines = [...this.ports.values()].filter((p) => p.family === family).map((p) => `-A ${this.names.dnat} ${p.spec}`);

@@ -83,7 +83,7 @@ describe('bridge firewall rules', () => {
   });
 
   it('reads iptables-save output: our chains by full name, jumps into them from built-in chains', () => {
-    const saved = parseSave(
+    const { filter: saved, nat } = parseSave(
       [
         '*filter',
         ':INPUT ACCEPT [0:0]',
@@ -94,8 +94,13 @@ describe('bridge firewall rules', () => {
         '-A FORWARD -j WHARF-FORWARD',
         '-A WHARF-FORWARD -j WHARF-USER',
         'COMMIT',
+        '*nat',
+        ':PREROUTING ACCEPT [0:0]',
+        ':WHARF-DNAT - [0:0]',
+        'COMMIT',
       ].join('\n'),
     );
+    assert.deepEqual(presentChains(nat, tableChains(c).nat), ['WHARF-DNAT']);
     assert.deepEqual(presentChains(saved, tableChains(c).filter), ['WHARF-FORWARD']);
     assert.deepEqual(jumpsInto(saved, ['WHARF-FORWARD', 'WHARF-USER']), [{ chain: 'FORWARD', spec: '-j WHARF-FORWARD' }]);
   });

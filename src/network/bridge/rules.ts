@@ -120,15 +120,22 @@ export interface SavedTable {
   rules: { chain: string; spec: string }[];
 }
 
-export function parseSave(text: string): SavedTable {
-  const out: SavedTable = { chains: new Map(), rules: [] };
+/** iptables-save output, by table (a table it does not print comes back empty). */
+export function parseSave(text: string): { filter: SavedTable; nat: SavedTable } {
+  const tables = new Map<string, SavedTable>();
+  let cur: SavedTable | undefined;
   for (const line of text.split('\n')) {
+    if (line.startsWith('*')) {
+      cur = { chains: new Map(), rules: [] };
+      tables.set(line.slice(1).trim(), cur);
+    }
     const decl = /^:(\S+) (\S+)/.exec(line);
-    if (decl) out.chains.set(decl[1] ?? '', decl[2] ?? '-');
+    if (decl && cur) cur.chains.set(decl[1] ?? '', decl[2] ?? '-');
     const rule = /^-A (\S+) (.*)$/.exec(line);
-    if (rule) out.rules.push({ chain: rule[1] ?? '', spec: (rule[2] ?? '').trim() });
+    if (rule && cur) cur.rules.push({ chain: rule[1] ?? '', spec: (rule[2] ?? '').trim() });
   }
-  return out;
+  const empty = (): SavedTable => ({ chains: new Map(), rules: [] });
+  return { filter: tables.get('filter') ?? empty(), nat: tables.get('nat') ?? empty() };
 }
 
 /**
