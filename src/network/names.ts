@@ -39,6 +39,11 @@ export class NameIndex implements DnsResolver {
     this.version++;
   }
 
+  /** A network is gone. */
+  forget(networkId: string): void {
+    this.cache.delete(networkId);
+  }
+
   lookup(networkId: string, name: string, type: 'A' | 'AAAA'): string[] | undefined {
     const idx = this.index(networkId);
     if (!idx) return undefined;

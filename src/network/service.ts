@@ -177,6 +177,7 @@ export class NetworkService implements ContainerNetworking {
     await this.deps.dns?.stop(n.id);
     await this.deps.dataPlane.removeNetwork(this.spec(n));
     tx(this.deps.db, () => this.records.delete(n.id));
+    this.names.forget(n.id);
     this.emit(n, 'destroy');
   }
 
