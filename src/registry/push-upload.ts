@@ -19,6 +19,8 @@ import type { Candidate } from './push-sources.ts';
 export type Progress = (status: string, detail?: { current: number; total: number }) => void;
 
 const REPORT_EVERY_MS = 100;
+/** Compressed pieces queued for the local copy before the compressor waits for the disk. */
+const MAX_WRITE_BACKLOG = 16;
 
 /** Calls `progress('Pushing', ...)` at most every 100 ms, and always for the last byte. */
 function pushingReporter(progress: Progress, total: number): (current: number) => void {
@@ -76,6 +78,9 @@ export async function compressAndUpload(
     }
   }
   const writer = await svc.content.writer();
+  // Local writes are chained, not awaited one by one: the compressor keeps going meanwhile.
+  let written: Promise<void> = Promise.resolve();
+  let backlog = 0;
   const out = new Hasher();
   let s = session;
   let pending: Buffer[] = [];
@@ -84,7 +89,12 @@ export async function compressAndUpload(
   try {
     for await (const c of compressStream(tapped(), ctx.compression, ctx.compressOptions)) {
       out.update(c);
-      await writer.write(c);
+      backlog++;
+      written = written.then(() => writer.write(c)).then(() => {
+        backlog--;
+      });
+      written.catch(() => {});
+      if (backlog > MAX_WRITE_BACKLOG) await written;
       pending.push(c);
       pendingLen += c.length;
       if (pendingLen >= ctx.chunkSize) {
@@ -100,6 +110,7 @@ export async function compressAndUpload(
     }
     if (patch) s = await patch;
     patch = undefined;
+    await written;
     const diffId = diff.digest();
     if (diffId !== layer.diff_id) throw systemError(`layer ${layer.diff_id} is corrupt on disk: its rebuilt tar hashes to ${diffId}`);
     const digest = out.digest();
@@ -114,6 +125,7 @@ export async function compressAndUpload(
     if (l.status === 'rejected') throw l.reason;
     return blob;
   } catch (err) {
+    await written.catch(() => {});
     if (patch) {
       const p = await patch.catch(() => undefined);
       if (p) s = p;
