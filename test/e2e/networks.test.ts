@@ -166,6 +166,19 @@ describe('user-defined networks', () => {
     assert.match(bad.stderr, /user specified IP address is supported only when connecting to networks with user configured subnets/);
   });
 
+  it('takes the bridge name, MTU and icc from --opt', async () => {
+    const br = `wnb${tag}`;
+    await e.dockerOk(['network', 'create', '-o', `com.docker.network.bridge.name=${br}`, '-o', 'com.docker.network.driver.mtu=1400', '-o', 'com.docker.network.bridge.enable_icc=false', 'quiet']);
+    assert.match(await sh('ip', ['link', 'show', br]), /mtu 1400/);
+    await e.dockerOk(['run', '-d', '--name', 'q1', '--network', 'quiet', BB, 'sleep', '600']);
+    const q1 = (await inspect('q1')).NetworkSettings.Networks['quiet']!.IPAddress;
+    const out = await e.dockerOk(['run', '--rm', '--network', 'quiet', BB, 'sh', '-c', `cat /sys/class/net/eth0/mtu; ping -c1 -W1 ${q1} >/dev/null && echo reached || echo blocked`]);
+    assert.deepEqual(lines(out), ['1400', 'blocked']);
+    await e.dockerOk(['rm', '-f', 'q1']);
+    await e.dockerOk(['network', 'rm', 'quiet']);
+    assert.equal((await runCommand('ip', ['link', 'show', br], process.env)).code, 1, 'the bridge went with the network');
+  });
+
   it('containers on different networks cannot reach each other', async () => {
     await e.dockerOk(['network', 'create', 'back']);
     const webIp = (await inspect('web')).NetworkSettings.Networks['front']!.IPAddress;
