@@ -37,8 +37,9 @@ import {
 import { ENGINE_ORDER, renderErrors, renderGoals, renderTable, type WorkloadResult } from './report.ts';
 import { BUSYBOX, type BenchContext, WORKLOADS as BASE_WORKLOADS } from './workloads.ts';
 import { REGISTRY_WORKLOADS } from './registry.ts';
+import { BUILD_WORKLOADS } from './build.ts';
 
-const WORKLOADS = [...BASE_WORKLOADS, ...REGISTRY_WORKLOADS];
+const WORKLOADS = [...BASE_WORKLOADS, ...REGISTRY_WORKLOADS, ...BUILD_WORKLOADS];
 
 const { values: opts } = parseArgs({
   options: {
