@@ -124,9 +124,9 @@ async function* download(
       return;
     } catch (err) {
       if (signal.aborted || !retryable(err) || ++failures > MAX_RESUMES) throw downloadError(err, client, repo, desc.digest);
-      const wait = failures;
-      say(`Retrying in ${wait} second${wait === 1 ? '' : 's'}`);
-      await new Promise((r) => setTimeout(r, wait * 1000));
+      // A short fixed pause: a registry that restarts is back quickly, a dead one fails fast.
+      say('Retrying in 1 second');
+      await new Promise((r) => setTimeout(r, 1000));
     }
   }
 }

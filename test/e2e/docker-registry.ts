@@ -1,118 +1,84 @@
-// Debian's docker-registry (the reference distribution registry, 2.8) as a test peer: its own
-// config, filesystem storage and htpasswd file in a temp dir, on 127.0.0.1 and a free port
-// (loopback registries are insecure, plain HTTP, for dockerd and wharfd alike). Stopped by PID.
+// Debian's docker-registry (distribution 2.8) for e2e tests: filesystem storage and config
+// under the test's own directory, listening on 127.0.0.1:<free port>, optionally with
+// htpasswd (bcrypt) basic auth. Stopped by PID.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import bcrypt from 'bcryptjs';
-import { waitFor } from './harness.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { hashSync } from 'bcryptjs';
 
 export const DOCKER_REGISTRY = '/usr/bin/docker-registry';
 
-export interface DockerRegistryOptions {
-  /** htpasswd users (bcrypt), turning on basic auth. */
-  users?: Record<string, string>;
-  /** Log every request (output() then shows "PATCH /v2/..." lines). */
-  accessLog?: boolean;
-}
-
-export interface DockerRegistry {
-  /** "127.0.0.1:<port>". */
-  host: string;
-  /** The storage root (docker/registry/v2/...). */
-  storage: string;
-  /** GET on the registry's API (with basic auth when given), for checking what it holds. */
-  get(path: string, opts?: { auth?: string; accept?: string; method?: 'GET' | 'HEAD' }): Promise<{ status: number; headers: Headers; body: Buffer }>;
-  /** What the registry printed (its access log when asked for). */
-  output(): string;
-  /** Kills the registry (SIGKILL: a registry dying under a client). */
-  kill(): Promise<void>;
+export interface RunningRegistry {
+  /** "127.0.0.1:PORT", as references name it. */
+  addr: string;
+  url: string;
   stop(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
     });
   });
 }
 
-export async function startDockerRegistry(name: string, opts: DockerRegistryOptions = {}): Promise<DockerRegistry> {
-  const dir = await mkdtemp(join(tmpdir(), `wharf-e2e-registry-${name}-`));
-  await writeFile(join(dir, 'owner.pid'), String(process.pid));
-  const storage = join(dir, 'storage');
+export async function startDockerRegistry(dir: string, opts: { user?: string; password?: string } = {}): Promise<RunningRegistry> {
+  await mkdir(join(dir, 'data'), { recursive: true });
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  const auth = opts.users
-    ? `auth:\n  htpasswd:\n    realm: wharf-test\n    path: ${join(dir, 'htpasswd')}\n`
-    : '';
-  if (opts.users) {
-    const lines = Object.entries(opts.users).map(([u, p]) => `${u}:${bcrypt.hashSync(p, 5)}`);
-    await writeFile(join(dir, 'htpasswd'), `${lines.join('\n')}\n`);
-  }
+  const addr = `127.0.0.1:${port}`;
   const config = [
     'version: 0.1',
     'log:',
-    '  level: warn',
+    '  level: error',
     '  accesslog:',
-    `    disabled: ${opts.accessLog ? 'false' : 'true'}`,
+    '    disabled: true',
     'storage:',
     '  filesystem:',
-    `    rootdirectory: ${storage}`,
+    `    rootdirectory: ${join(dir, 'data')}`,
     '  delete:',
     '    enabled: true',
     'http:',
-    `  addr: ${host}`,
-    auth,
-  ].join('\n');
-  await writeFile(join(dir, 'config.yml'), config);
-  const out: Buffer[] = [];
-  const proc: ChildProcess = spawn(DOCKER_REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (b: Buffer) => out.push(b));
-  proc.stderr!.on('data', (b: Buffer) => out.push(b));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-
-  const get: DockerRegistry['get'] = async (path, o = {}) => {
-    const headers: Record<string, string> = {};
-    if (o.auth) headers.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
-    if (o.accept) headers.Accept = o.accept;
-    const res = await fetch(`http://${host}${path}`, { method: o.method ?? 'GET', headers });
-    return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
-  };
-  const kill = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    await exited;
-  };
-  try {
-    await waitFor(
-      async () => {
-        if (proc.exitCode !== null) throw new Error(`docker-registry exited ${proc.exitCode}: ${Buffer.concat(out).toString()}`);
-        const r = await get('/v2/');
-        return r.status === 200 || r.status === 401;
-      },
-      20_000,
-      `docker-registry on ${host}`,
-    );
-  } catch (err) {
-    await kill();
-    await rm(dir, { recursive: true, force: true });
-    throw err;
+    `  addr: ${addr}`,
+  ];
+  if (opts.user) {
+    await writeFile(join(dir, 'htpasswd'), `${opts.user}:${hashSync(opts.password ?? '', 4)}\n`);
+    config.push('auth:', '  htpasswd:', '    realm: wharf-test', `    path: ${join(dir, 'htpasswd')}`);
+  }
+  await writeFile(join(dir, 'config.yml'), `${config.join('\n')}\n`);
+  const proc: ChildProcess = spawn(DOCKER_REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  const exited = new Promise<void>((r) => proc.once('close', () => r()));
+  const url = `http://${addr}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/v2/`);
+      await res.arrayBuffer();
+      if (res.status === 200 || res.status === 401) break;
+    } catch {
+      // not listening yet
+    }
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`docker-registry did not start on ${addr}: ${stderr}`);
+    }
+    await sleep(20);
   }
   return {
-    host,
-    storage,
-    get,
-    output: () => Buffer.concat(out).toString(),
-    kill,
-    stop: async () => {
-      await kill();
-      await rm(dir, { recursive: true, force: true });
+    addr,
+    url,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000).then(() => proc.kill('SIGKILL'))]);
     },
   };
 }
