@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { busyboxImageArchive } from '../fixtures/index.ts';
 import { TarWriter } from '../fixtures/tar.ts';
-import { type RunningRegistry, startDockerRegistry } from './docker-registry.ts';
+import { type RegistryPeer, startRegistryPeer } from './registry-peer.ts';
 import { type Engine, runCommand, startEngine, waitFor } from './harness.ts';
 import { type HostileRegistry, startHostileRegistry } from './hostile-registry.ts';
 import { imageTable, inspectImage, scratch } from './util.ts';
@@ -21,8 +21,8 @@ const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).dig
 
 let e: Engine;
 let files: { dir: string; remove: () => Promise<void> };
-let reg: RunningRegistry;
-let authReg: RunningRegistry;
+let reg: RegistryPeer;
+let authReg: RegistryPeer;
 let hostile: HostileRegistry;
 /** Its own instance: it goes away during its test. */
 let dying: HostileRegistry;
@@ -69,8 +69,8 @@ before(async () => {
   files = await scratch('pull');
   const archive = await busyboxImageArchive();
   [reg, authReg, e] = await Promise.all([
-    startDockerRegistry(join(files.dir, 'reg')),
-    startDockerRegistry(join(files.dir, 'authreg'), { user: 'alice', password: 's3cret' }),
+    startRegistryPeer('pull'),
+    startRegistryPeer('pull-auth', { users: { alice: 's3cret' } }),
     startEngine('pull'),
   ]);
   // Content no earlier pull has (else its layer would "already exist"): 1.5 MB of noise.
@@ -88,15 +88,15 @@ before(async () => {
     'bad/slow': 'slow',
   });
   await Promise.all([
-    skopeoCopy(archive, `${reg.addr}/test/busybox:latest`),
-    skopeoCopy(archive, `${reg.addr}/test/multi:amd64`),
-    skopeoCopy(archive, `${authReg.addr}/private/busybox:v1`, 'alice:s3cret'),
+    skopeoCopy(archive, `${reg.host}/test/busybox:latest`),
+    skopeoCopy(archive, `${reg.host}/test/multi:amd64`),
+    skopeoCopy(archive, `${authReg.host}/private/busybox:v1`, 'alice:s3cret'),
   ]);
-  await skopeoCopy(archive, `${reg.addr}/test/busybox:v2`);
+  await skopeoCopy(archive, `${reg.host}/test/busybox:v2`);
 
   // A manifest list: amd64 is the busybox image, arm64/v8 the same layer with its own config,
   // plus an attestation-like entry (unknown/unknown) that must be skipped.
-  const base = reg.url;
+  const base = `http://${reg.host}`;
   const res = await fetch(`${base}/v2/test/multi/manifests/amd64`, { headers: { Accept: DOCKER_V2 } });
   const amd = Buffer.from(await res.arrayBuffer());
   bbManifestDigest = sha(amd);
@@ -138,7 +138,7 @@ interface Inspect {
 
 describe('pull from docker-registry', () => {
   it('pulls, reports progress as dockerd, records tag and repo digest, and runs the image', async () => {
-    const ref = `${reg.addr}/test/busybox`;
+    const ref = `${reg.host}/test/busybox`;
     const r = await e.docker(['pull', ref]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Using default tag: latest\nlatest: Pulling from test\/busybox\n/);
@@ -153,7 +153,7 @@ describe('pull from docker-registry', () => {
   });
 
   it('says "Image is up to date" the second time, and pulls by digest', async () => {
-    const ref = `${reg.addr}/test/busybox`;
+    const ref = `${reg.host}/test/busybox`;
     const again = await e.dockerOk(['pull', ref]);
     assert.match(again, /Status: Image is up to date for /);
     assert.doesNotMatch(again, /Pull complete|Downloading/);
@@ -163,7 +163,7 @@ describe('pull from docker-registry', () => {
   });
 
   it('pulls every tag with -a', async () => {
-    const ref = `${reg.addr}/test/busybox`;
+    const ref = `${reg.host}/test/busybox`;
     await e.dockerOk(['rmi', `${ref}:latest`]);
     const r = await e.dockerOk(['pull', '-a', ref]);
     assert.match(r, /latest: Pulling from test\/busybox/);
@@ -174,19 +174,19 @@ describe('pull from docker-registry', () => {
   });
 
   it('answers an unknown repository or tag as dockerd does', async () => {
-    const r = await e.docker(['pull', `${reg.addr}/test/nothing`]);
+    const r = await e.docker(['pull', `${reg.host}/test/nothing`]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`Error response from daemon: manifest for ${reg.addr}/test/nothing:latest not found: manifest unknown: manifest unknown`));
-    const t = await e.docker(['pull', `${reg.addr}/test/busybox:nope`]);
+    assert.match(r.stderr, new RegExp(`Error response from daemon: manifest for ${reg.host}/test/nothing:latest not found: manifest unknown: manifest unknown`));
+    const t = await e.docker(['pull', `${reg.host}/test/busybox:nope`]);
     assert.match(t.stderr, /manifest for .*test\/busybox:nope not found: manifest unknown/);
   });
 
   it('picks linux/amd64 from a manifest list, --platform picks arm64, and a missing platform is an error', async () => {
-    const ref = `${reg.addr}/test/multi:latest`;
+    const ref = `${reg.host}/test/multi:latest`;
     await e.dockerOk(['pull', ref]);
     const img = await inspectImage<Inspect>(e, ref);
     assert.equal(img.Id, bbConfigDigest);
-    assert.ok(img.RepoDigests.includes(`${reg.addr}/test/multi@${indexDigest}`), `${img.RepoDigests}`);
+    assert.ok(img.RepoDigests.includes(`${reg.host}/test/multi@${indexDigest}`), `${img.RepoDigests}`);
 
     const arm = await e.dockerOk(['pull', '--platform', 'linux/arm64', ref]);
     assert.match(arm, /Already exists/); // same layer, only the config differs
@@ -200,15 +200,15 @@ describe('pull from docker-registry', () => {
   });
 
   it('wharf pull prints plain lines off a terminal and the reference', async () => {
-    const out = await e.wharfOk(['pull', `${reg.addr}/test/busybox:v2`]);
+    const out = await e.wharfOk(['pull', `${reg.host}/test/busybox:v2`]);
     assert.match(out, /^v2: Pulling from test\/busybox\nDigest: sha256:[0-9a-f]{64}\nStatus: (Image is up to date|Downloaded newer image) for .*\n.*test\/busybox:v2\n$/);
-    const quiet = await e.wharfOk(['pull', '-q', `${reg.addr}/test/busybox:v2`]);
-    assert.equal(quiet, `${reg.addr}/test/busybox:v2\n`);
+    const quiet = await e.wharfOk(['pull', '-q', `${reg.host}/test/busybox:v2`]);
+    assert.equal(quiet, `${reg.host}/test/busybox:v2\n`);
   });
 });
 
 describe('login and pull with credentials', () => {
-  const ref = () => `${authReg.addr}/private/busybox:v1`;
+  const ref = () => `${authReg.host}/private/busybox:v1`;
 
   it('refuses an anonymous pull with the registry reason', async () => {
     const r = await e.docker(['pull', ref()], { input: '' });
@@ -217,19 +217,19 @@ describe('login and pull with credentials', () => {
   });
 
   it('rejects bad credentials with dockerd message and stores nothing', async () => {
-    const r = await e.docker(['login', '-u', 'alice', '--password-stdin', authReg.addr], { input: 'wrong\n' });
+    const r = await e.docker(['login', '-u', 'alice', '--password-stdin', authReg.host], { input: 'wrong\n' });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`login attempt to http://${authReg.addr}/v2/ failed with status: 401 Unauthorized`));
-    const api = await e.api('POST', '/auth', { username: 'alice', password: 'wrong', serveraddress: authReg.addr });
+    assert.match(r.stderr, new RegExp(`login attempt to http://${authReg.host}/v2/ failed with status: 401 Unauthorized`));
+    const api = await e.api('POST', '/auth', { username: 'alice', password: 'wrong', serveraddress: authReg.host });
     assert.equal(api.status, 401);
   });
 
   it('logs in (docker CLI), stores the credentials in config.json and pulls with them', async () => {
-    const r = await e.docker(['login', '-u', 'alice', '--password-stdin', authReg.addr], { input: 's3cret\n' });
+    const r = await e.docker(['login', '-u', 'alice', '--password-stdin', authReg.host], { input: 's3cret\n' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Login Succeeded/);
     const cfg = JSON.parse(await readFile(join(e.root, 'docker-config', 'config.json'), 'utf8'));
-    assert.equal(cfg.auths[authReg.addr].auth, Buffer.from('alice:s3cret').toString('base64'));
+    assert.equal(cfg.auths[authReg.host].auth, Buffer.from('alice:s3cret').toString('base64'));
     const pulled = await e.dockerOk(['pull', ref()]);
     assert.match(pulled, /Digest: sha256:/);
     await e.dockerOk(['rmi', ref()]);
@@ -238,15 +238,15 @@ describe('login and pull with credentials', () => {
   it('wharf login / pull / logout use the same config.json', async () => {
     const env = { DOCKER_CONFIG: join(files.dir, 'wharf-config') };
     await mkdir(env.DOCKER_CONFIG, { recursive: true });
-    const bad = await e.wharf(['login', '-u', 'alice', '-p', 'nope', authReg.addr], { env });
+    const bad = await e.wharf(['login', '-u', 'alice', '-p', 'nope', authReg.host], { env });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Error response from daemon: login attempt to .* failed with status: 401 Unauthorized/);
-    const ok = await e.wharf(['login', '-u', 'alice', '--password-stdin', authReg.addr], { env, input: 's3cret\n' });
+    const ok = await e.wharf(['login', '-u', 'alice', '--password-stdin', authReg.host], { env, input: 's3cret\n' });
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stdout, 'Login Succeeded\n');
     assert.match(ok.stderr, /WARNING! Your credentials are stored unencrypted/);
     await e.wharfOk(['pull', ref()], { env });
-    assert.equal((await e.wharfOk(['logout', authReg.addr], { env })).trim(), `Removing login credentials for ${authReg.addr}`);
+    assert.equal((await e.wharfOk(['logout', authReg.host], { env })).trim(), `Removing login credentials for ${authReg.host}`);
     const cfg = JSON.parse(await readFile(join(env.DOCKER_CONFIG, 'config.json'), 'utf8'));
     assert.deepEqual(cfg.auths, {});
   });
