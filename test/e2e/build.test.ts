@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX_IMAGE_REF, DEBIAN_GCC_IMAGE_REF, busyboxImageArchive, debianGccImageArchive } from '../fixtures/index.ts';
 import { type CmdResult, DOCKER, type Engine, runCommand, startEngine, waitFor } from './harness.ts';
+import { startRegistryPeer } from './registry-peer.ts';
 import { inspectImage, lines, scratch } from './util.ts';
 
 const BB = BUSYBOX_IMAGE_REF;
@@ -287,7 +288,7 @@ describe('docker build: stages, args, outputs', () => {
       Dockerfile: [
         'ARG TAG=latest',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile variables
-        'FROM wharf-test/busybox:${TAG}',
+        'FROM --platform=$BUILDPLATFORM wharf-test/busybox:${TAG}',
         'ARG V=default',
         'ARG W',
         'ARG TARGETARCH',
@@ -569,6 +570,7 @@ describe('wharf build', () => {
         'RUN --mount=type=cache,target=/cache echo x >> /cache/log && wc -l < /cache/log > /count',
         'RUN --mount=type=bind,source=bound,target=/mnt/b cat /mnt/b/file.txt > /bound-copy',
         'RUN --mount=type=tmpfs,target=/scratch grep " /scratch " /proc/mounts | cut -d" " -f3 > /tmpfs-type; touch /scratch/x',
+        'RUN --network=none ls /sys/class/net > /run-nets',
         '',
       ].join('\n'),
     });
@@ -576,13 +578,48 @@ describe('wharf build', () => {
     const first = Number((await runIn('wharf:mounts', ['cat', '/count'])).trim());
     await e.wharfOk(['build', '--no-cache', '-t', 'wharf:mounts', dir]);
     assert.equal(Number((await runIn('wharf:mounts', ['cat', '/count'])).trim()), first + 1);
-    assert.equal(await runIn('wharf:mounts', ['cat', '/bound-copy', '/tmpfs-type']), 'bound\ntmpfs\n');
+    assert.equal(await runIn('wharf:mounts', ['cat', '/bound-copy', '/tmpfs-type', '/run-nets']), 'bound\ntmpfs\nlo\n');
     assert.equal(await runIn('wharf:mounts', ['sh', '-c', 'ls -A /cache /mnt/b /scratch 2>/dev/null | grep -v : | grep . || echo empty']), 'empty\n');
   });
 
   it('builder prune through wharf', async () => {
     const out = await e.wharfOk(['builder', 'prune', '-af']);
     assert.match(out, /Total reclaimed space: /);
+  });
+});
+
+describe('docker build: FROM a registry image', () => {
+  it('pulls FROM with the credentials the CLI sends (X-Registry-Config); --pull looks for a newer one', async () => {
+    const reg = await startRegistryPeer('build', { users: { alice: 's3cret' } });
+    try {
+      const ref = `${reg.host}/priv/base:1`;
+      const copy = async (archive: string) => {
+        const args = ['copy', '-q', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `docker-archive:${archive}`, `docker://${ref}`];
+        const r = await runCommand('skopeo', args, process.env);
+        assert.equal(r.code, 0, r.stderr);
+      };
+      await copy(await busyboxImageArchive());
+      const dir = context({ Dockerfile: `FROM ${ref}\nRUN cat /version 2>/dev/null || echo none > /version\n` });
+      const denied = await build(['-t', 'reg:built', dir]);
+      assert.notEqual(denied.code, 0, 'no credentials: the pull is refused');
+      await e.dockerOk(['login', '-u', 'alice', '--password-stdin', reg.host], { input: 's3cret' });
+      await buildOk(['-t', 'reg:built', dir]);
+      assert.equal(await runIn('reg:built', ['cat', '/version']), 'none\n');
+      // A newer image under the same tag: used only with --pull.
+      const v2 = context({ Dockerfile: `FROM ${BB}\nRUN echo v2 > /version\n` });
+      await buildOk(['-t', 'reg:v2', v2]);
+      const saved = join(files.dir, 'v2.tar');
+      await e.dockerOk(['save', '-o', saved, 'reg:v2']);
+      await copy(saved);
+      const cached = await buildOk(['-t', 'reg:built', dir]);
+      assert.match(cached, / ---> Using cache/);
+      assert.equal(await runIn('reg:built', ['cat', '/version']), 'none\n');
+      await buildOk(['--pull', '-t', 'reg:built', dir]);
+      assert.equal(await runIn('reg:built', ['cat', '/version']), 'v2\n');
+    } finally {
+      await e.docker(['logout', reg.host]);
+      await reg.stop();
+    }
   });
 });
 
