@@ -4,7 +4,7 @@
 // checked against the diff ID, compressed on every core and uploaded while it is compressed;
 // the same bytes go to the content store and layer_blobs, so the next push has the blob.
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { type Digest, Hasher } from '../lib/digest.ts';
 import { systemError } from '../lib/errors.ts';
 import type { LayerRow } from '../image/layers.ts';
@@ -38,13 +38,19 @@ export async function uploadFromStore(ctx: LayerPushContext, session: UploadSess
   const path = ctx.svc.content.path(blob.digest);
   const report = pushingReporter(progress, blob.size);
   let done = 0;
+  // Counted on the way through (a 'data' listener on the file would start it flowing before
+  // the request reads it).
   const open = (start: number, length: number): Readable => {
-    const s = createReadStream(path, { start, end: start + length - 1, highWaterMark: 1 << 20 });
-    s.on('data', (c) => {
-      done += c.length;
-      report(done);
+    const file = createReadStream(path, { start, end: start + length - 1, highWaterMark: 1 << 20 });
+    const counted = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        done += chunk.length;
+        report(done);
+        cb(null, chunk);
+      },
     });
-    return s;
+    file.on('error', (err) => counted.destroy(err));
+    return file.pipe(counted);
   };
   let s = session;
   try {

@@ -177,6 +177,12 @@ describe('push', () => {
         assert.equal(sha(zstdDecompressSync(reg3.blobs.get(l.digest)!)), diffIds[i]);
       }
       assert.ok(reg3.requests('PATCH', /uploads/).length >= 1, 'the busybox layer went in chunks');
+      // zstd was asked for once: the next push without asking is schema2 and gzip again.
+      await svc.tag('t/ml:a', `${reg3.host}/z2`, '1');
+      await service().push(`${reg3.host}/z2:1`, req(), recorder());
+      const again = JSON.parse(reg3.manifests.get('z2:1')!.bytes.toString()) as { mediaType: string; layers: { mediaType: string }[] };
+      assert.equal(again.mediaType, MediaType.dockerManifest);
+      assert.ok(again.layers.every((l) => l.mediaType === MediaType.dockerLayerGzip));
     } finally {
       await reg3.stop();
     }

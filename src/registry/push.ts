@@ -8,7 +8,7 @@ import { type Digest, isDigest, shortId } from '../lib/digest.ts';
 import { invalidParameter, messageOf, WharfError } from '../lib/errors.ts';
 import type { ImageService } from '../image/service.ts';
 import type { LayerRow } from '../image/layers.ts';
-import type { ImageConfig, Manifest } from '../image/types.ts';
+import { type ImageConfig, type Manifest, MediaType } from '../image/types.ts';
 import { tx } from '../store/db.ts';
 import { familiarName, familiarString, fullName, parseNormalizedNamed, type Reference, withTag } from '../image/reference.ts';
 import { type AuthConfig, connectRegistry, RegistryError, type RegistryClient, type RegistryHosts } from './client/index.ts';
@@ -157,7 +157,7 @@ export class PushService {
       if (head?.digest && head.digest !== manifest.digest) {
         throw new RegistryError('System', `the registry stored manifest ${head.digest} for ${tag}, expected ${manifest.digest}`, 0);
       }
-      await this.recordDigest(repo, id, manifest.bytes, manifest.digest);
+      await this.recordDigest(repo, id, manifest.digest);
       events.status(`${tag}: digest: ${manifest.digest} size: ${manifest.bytes.length}`);
       events.aux({ Tag: tag, Digest: manifest.digest, Size: manifest.bytes.length });
     } finally {
@@ -221,8 +221,9 @@ export class PushService {
   }
 
   /**
-   * What the image's repo digests tell: each stored manifest's blobs are in its repository
-   * (mount sources), and an OCI manifest means the image came as OCI and goes out as OCI.
+   * What the manifests the image came with tell (pull keeps them under its repo digests; push
+   * does not): their blobs are in that repository (mount sources), and an OCI one means the
+   * image came as OCI and goes out as OCI.
    */
   private async priorManifests(id: Digest): Promise<{ oci: boolean; sources: Map<Digest, string[]> }> {
     const sources = new Map<Digest, string[]>();
@@ -235,7 +236,7 @@ export class PushService {
       } catch {
         continue;
       }
-      if (formatOfManifest(m.mediaType) === 'oci') oci = true;
+      if (formatOfManifest(m.mediaType) === 'oci' || m.mediaType === MediaType.ociIndex) oci = true;
       const repo = r.ref.slice(0, r.ref.indexOf('@'));
       for (const l of Array.isArray(m.layers) ? m.layers : []) {
         if (!isDigest(l.digest)) continue;
@@ -245,12 +246,14 @@ export class PushService {
     return { oci, sources };
   }
 
-  /** Keeps the manifest and gives the image the repo digest (if it still exists). */
-  private async recordDigest(repo: string, id: Digest, bytes: Buffer, digest: Digest): Promise<void> {
+  /**
+   * Gives the image the repo digest (if it still exists), as dockerd does. The manifest itself is
+   * not kept: stored manifests are the ones an image came with (pull), which decide its format.
+   */
+  private async recordDigest(repo: string, id: Digest, digest: Digest): Promise<void> {
     const svc = this.svc;
     await svc.lock.run(async () => {
       if (!svc.records.get(id)) return;
-      await svc.content.put(bytes, { digest });
       tx(svc.db, () => svc.records.setDigestRef(`${repo}@${digest}`, id, digest));
     });
   }

@@ -200,7 +200,7 @@ describe('push with basic auth', () => {
   });
 });
 
-describe('a registry that dies mid-push', () => {
+describe('interrupted pushes', () => {
   it('ends the push with a clear error and leaves the local image as it was', async (t) => {
     if (e.kind !== 'wharfd') return t.skip('dockerd retries each upload 5 times over ~50 s before it says so');
     const doomed = await startRegistryPeer('push-doomed');
@@ -219,6 +219,22 @@ describe('a registry that dies mid-push', () => {
     } finally {
       await doomed.stop();
     }
+  });
+
+  it('stops when the client goes away; the next push of the same layer works', async (t) => {
+    if (e.kind !== 'wharfd') return t.skip('compression=zstd is a wharfd parameter');
+    await e.dockerOk(['tag', `${reg.host}/big:1`, `${reg.host}/gone/big:1`]);
+    const cut = await streamPush(e, `${reg.host}/gone/big`, '1', 'zstd', async (line, stop) => {
+      if (line.includes('"Pushing"')) stop();
+    });
+    assert.ok(!cut.some((l) => l.includes('digest:')), 'the push did not finish');
+    const lines = await streamPush(e, `${reg.host}/gone/big`, '1', 'zstd', async () => {});
+    const last = JSON.parse(lines.at(-1)!) as { aux?: { Digest: string }; error?: string };
+    assert.ok(last.aux, lines.at(-1));
+    const res = await reg.get('/v2/gone/big/manifests/1', { accept: 'application/vnd.oci.image.manifest.v1+json' });
+    assert.equal(res.headers.get('docker-content-digest'), last.aux.Digest);
+    const m = JSON.parse(res.body.toString()) as Manifest;
+    assert.equal(m.layers[0]!.mediaType, 'application/vnd.oci.image.layer.v1.tar+zstd');
   });
 });
 
@@ -276,12 +292,22 @@ describe('pull back what was pushed', () => {
   });
 });
 
-/** POST /images/{name}/push through the raw API, calling `onLine` for each line as it arrives. */
-async function streamPush(engine: Engine, name: string, tag: string, compression: string, onLine: (line: string) => Promise<void>): Promise<string[]> {
+/**
+ * POST /images/{name}/push through the raw API, calling `onLine` for each line as it arrives;
+ * `stop` hangs up (the client going away). Resolves with the lines received.
+ */
+async function streamPush(
+  engine: Engine,
+  name: string,
+  tag: string,
+  compression: string,
+  onLine: (line: string, stop: () => void) => Promise<void>,
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
+    const got: string[] = [];
+    let stopped = false;
     const path = `/images/${name}/push?tag=${tag}&compression=${compression}`;
     const req = request({ socketPath: engine.socket, method: 'POST', path, headers: { 'X-Registry-Auth': 'e30=' } }, (res) => {
-      const got: string[] = [];
       let buf = '';
       let chain = Promise.resolve();
       res.setEncoding('utf8');
@@ -291,13 +317,18 @@ async function streamPush(engine: Engine, name: string, tag: string, compression
           const line = buf.slice(0, i);
           buf = buf.slice(i + 1);
           got.push(line);
-          chain = chain.then(() => onLine(line));
+          chain = chain.then(() => onLine(line, stop));
         }
       });
       res.on('end', () => chain.then(() => resolve(got), reject));
-      res.on('error', reject);
+      res.on('error', (err) => (stopped ? resolve(got) : reject(err)));
     });
-    req.on('error', reject);
+    const stop = () => {
+      stopped = true;
+      req.destroy();
+      resolve(got);
+    };
+    req.on('error', (err) => (stopped ? resolve(got) : reject(err)));
     req.end();
   });
 }
