@@ -21,6 +21,9 @@ import type { ContainerRecord } from './model.ts';
 import { isMountPoint } from './rootfs.ts';
 import type { ContainerService } from './service.ts';
 
+/** How long an operation waits for the exit of a container whose process is already gone. */
+const EXIT_WAIT_MS = 5000;
+
 export interface ContainerView {
   rec: ContainerRecord;
   /** O_PATH descriptor of the container's `/`. */
@@ -36,12 +39,13 @@ export async function withContainerView<T>(svc: ContainerService, ref: string, w
   // A running container needs no lock: its root descriptor pins its mounts even if it exits.
   const live = liveRoot(svc, id);
   if (live) return useAndClose(live, fn);
+  // Its process is gone but the exit is not recorded yet (`docker start -a` returns first):
+  // wait for it, since a view built now would release the volumes the record still holds.
+  if (isLive(svc.records.resolve(id))) await svc.waitExit(id).within(EXIT_WAIT_MS);
   return svc.withLock(id, async () => {
     const again = liveRoot(svc, id); // started while we waited for the lock
     if (again) return useAndClose(again, fn);
     const rec = svc.records.resolve(id);
-    // Its process is gone but its exit not yet recorded: a view built now would release the
-    // volumes the record still holds.
     if (isLive(rec)) throw conflict(`Container ${rec.id} is exiting: try again`);
     const view = await mountView(svc, rec, write);
     try {
