@@ -28,6 +28,13 @@ async function members(tar: Buffer): Promise<Map<string, Member>> {
 }
 
 const ID = `sha256:${'e'.repeat(64)}`;
+
+function write(root: string, tree: Record<string, string>): void {
+  for (const [name, content] of Object.entries(tree)) {
+    mkdirSync(join(root, name, '..'), { recursive: true });
+    writeFileSync(join(root, name), content);
+  }
+}
 const lines = (...msgs: object[]) => `${msgs.map((m) => JSON.stringify(m)).join('\n')}\n`;
 
 describe('wharf build', () => {
@@ -93,6 +100,14 @@ describe('wharf build', () => {
     assert.equal(m.get('src/hard.txt')!.linkname, 'src/a.txt');
     for (const e of m.values()) assert.deepEqual([e.uid, e.gid], [0, 0]);
     assert.match(r.stdout, /^Sending build context to Wharf daemon {2}\d/m);
+    cleanup();
+  });
+
+  it('an excluded directory is entered only for a "!" pattern under it (moby\'s walker)', async () => {
+    write(dir, { Dockerfile: 'FROM scratch\n', '.dockerignore': 'build\n!build/keep.txt\nout\n', 'build/keep.txt': 'k', 'build/drop.txt': 'd', 'out/x': 'x' });
+    const r = await run(d.host, ['build', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([...(await members(d.seen[0]!.body)).keys()], ['.dockerignore', 'Dockerfile', 'build/keep.txt']);
     cleanup();
   });
 
