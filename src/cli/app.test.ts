@@ -388,7 +388,7 @@ describe('errors and help', () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^Usage: {2}wharf image ls \[OPTIONS\] \[REPOSITORY\[:TAG\]\]\n\nList images\n\nAliases:\n {2}wharf image ls, wharf image list, wharf images\n\nOptions:\n {2}-a, --all {13}Show all images/);
     const root = await run(d.host, ['--help']);
-    assert.match(root.stdout, /Management Commands:\n {2}container {3}Manage containers\n {2}image {7}Manage images\n/);
+    assert.match(root.stdout, /Management Commands:\n {2}builder {5}Manage builds\n {2}container {3}Manage containers\n {2}image {7}Manage images\n {2}network {5}Manage networks\n/);
     assert.equal((await run(d.host, ['-v'])).stdout.startsWith('Wharf version 0.1.0, build '), true);
   });
 });
