@@ -10,6 +10,7 @@ import { BUSYBOX, type BenchContext, firstLine, interleaveAll, newSeries, settle
 
 const DATA_BYTES = 10 * 2 ** 20;
 const TAG = 'bench-build:latest';
+const STAGES_TAG = 'bench-build-stages:latest';
 const CLASSIC = { DOCKER_BUILDKIT: '0' };
 
 /** The context: the Dockerfile and 10 MiB of random data. FROM names busybox in full (podman's short names). */
@@ -30,10 +31,20 @@ async function writeContext(dir: string): Promise<void> {
   );
 }
 
+/** Two stages that need nothing from each other (a second each), and a final stage taking from both. */
+async function writeStagesContext(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const stage = (name: string) => [`FROM docker.io/library/${BUSYBOX} AS ${name}`, `RUN sleep 1 && echo ${name} > /${name}`];
+  await writeFile(
+    join(dir, 'Dockerfile'),
+    [...stage('one'), ...stage('two'), `FROM docker.io/library/${BUSYBOX}`, 'COPY --from=one /one /', 'COPY --from=two /two /', ''].join('\n'),
+  );
+}
+
 /** One `docker build`; its CLI wall time in ms. Checks the output says what was measured. */
-async function timedBuild(e: Engine, dir: string, args: string[], expect: 'cold' | 'cached'): Promise<number> {
+async function timedBuild(e: Engine, dir: string, args: string[], expect: 'cold' | 'cached', tag = TAG): Promise<number> {
   const started = performance.now();
-  const r = await e.docker(['build', ...args, '-t', TAG, dir], { env: CLASSIC });
+  const r = await e.docker(['build', ...args, '-t', tag, dir], { env: CLASSIC });
   const ms = performance.now() - started;
   if (r.code !== 0) throw new Error(`docker build exited ${r.code}\n--- stderr\n${r.stderr}`);
   // podman (buildah) words its cache hits "--> Using cache"; the classic builder " ---> Using cache".
@@ -44,7 +55,7 @@ async function timedBuild(e: Engine, dir: string, args: string[], expect: 'cold'
 }
 
 async function cleanup(e: Engine): Promise<void> {
-  await e.docker(['rmi', '-f', TAG]);
+  await e.docker(['rmi', '-f', TAG, STAGES_TAG]);
   await e.docker(['builder', 'prune', '-af']);
 }
 
@@ -53,7 +64,9 @@ export const BUILD_WORKLOADS: Workload[] = [
     name: 'build',
     describe: (ctx) =>
       `docker build (classic protocol, DOCKER_BUILDKIT=0) of issue 7's 6-step Dockerfile FROM ${BUSYBOX} (ENV, WORKDIR, COPY 10 MiB, ` +
-      `RUN writing 200 files, CMD): cold with --no-cache, then fully cached; CLI wall time, ${ctx.reps} reps each after a warm-up`,
+      `RUN writing 200 files, CMD): cold with --no-cache, then fully cached; and (--no-cache) a Dockerfile of two independent ` +
+      `stages of RUN sleep 1 and a final stage copying from both (1 s if the stages are built at the same time, 2 s one after ` +
+      `the other); CLI wall time, ${ctx.reps} reps each after a warm-up`,
     async run(ctx: BenchContext) {
       const cold = newSeries('build cold (--no-cache)', 'ms', ['median', 'min'], {
         goal: { text: 'cold build ≤ 0.7× dockerd', stat: 'median', vs: 'dockerd', max: 0.7 },
@@ -61,8 +74,13 @@ export const BUILD_WORKLOADS: Workload[] = [
       const cached = newSeries('build fully cached', 'ms', ['median', 'min'], {
         goal: { text: 'cached build ≤ 0.5× dockerd', stat: 'median', vs: 'dockerd', max: 0.5 },
       });
+      const stages = newSeries('build 2 independent stages (RUN sleep 1 each)', 'ms', ['median', 'min'], {
+        goal: { text: 'independent stages at the same time (≤ 0.75× dockerd, which builds them in turn)', stat: 'median', vs: 'dockerd', max: 0.75 },
+      });
       const dir = join(ctx.scratch, 'build-context');
       await writeContext(dir);
+      const stagesDir = join(ctx.scratch, 'build-stages');
+      await writeStagesContext(stagesDir);
       try {
         await interleaveAll(
           ctx,
@@ -75,10 +93,11 @@ export const BUILD_WORKLOADS: Workload[] = [
         );
         // The last cold build left its steps in the cache: every rebuild is a full hit.
         await interleaveAll(ctx, [cached], async (e) => [await timedBuild(e, dir, [], 'cached')], { warmup: 1 });
+        await interleaveAll(ctx, [stages], async (e) => [await timedBuild(e, stagesDir, ['--no-cache'], 'cold', STAGES_TAG)], { warmup: 1 });
       } finally {
         for (const e of ctx.engines) await cleanup(e).catch((err: unknown) => ctx.log(`  ${e.kind}: cleanup: ${firstLine(err)}`));
       }
-      return [cold, cached];
+      return [cold, cached, stages];
     },
   },
 ];

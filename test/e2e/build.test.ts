@@ -283,6 +283,27 @@ describe('docker build: stages, args, outputs', () => {
     assert.match(missing.stderr, /nope/);
   });
 
+  it('independent stages are built at the same time, their output shown in stage order', async () => {
+    const dir = context({
+      Dockerfile: [
+        `FROM ${BB} AS one`,
+        'RUN echo one-start && sleep 3 && echo one-end > /one',
+        `FROM ${BB} AS two`,
+        'RUN echo two-start && sleep 3 && echo two-end > /two',
+        `FROM ${BB}`,
+        'COPY --from=one /one /',
+        'COPY --from=two /two /',
+        '',
+      ].join('\n'),
+    });
+    const started = performance.now();
+    const out = await buildOk(['--no-cache', '-t', 'stages:parallel', dir]);
+    const secs = (performance.now() - started) / 1000;
+    assert.ok(secs < 5.5, `two 3 s stages took ${secs.toFixed(1)} s: not built at the same time`);
+    assert.ok(out.indexOf('one-start') < out.indexOf('Step 4/7 : RUN echo two-start'), out);
+    assert.equal(await runIn('stages:parallel', ['cat', '/one', '/two']), 'one-end\ntwo-end\n');
+  });
+
   it('build args: defaults, --build-arg, ARG before FROM, predefined platform and proxy args, unused ones warned about', async () => {
     const dir = context({
       Dockerfile: [
