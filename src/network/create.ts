@@ -6,8 +6,9 @@ import { nowRfc3339Nano } from '../lib/gotime.ts';
 import { conflict, forbidden, invalidParameter, notFound, type WharfError } from '../lib/errors.ts';
 import { contains, firstHost, formatCidr, ipToNum, overlaps, parseCidr4, pickSubnet, type AddressPool, type Cidr } from './ipam.ts';
 import type { IpamEntry, NetworkRecord } from './records.ts';
-import type { NetworkCreateRequest } from './types.ts';
-import { isIPv4 } from 'node:net';
+import { bigToIp6, contains6, formatCidr6, ip6ToBig, overlaps6, parseCidr6, randomUla64, type Cidr6 } from './ipam6.ts';
+import type { IPAMConfig, NetworkCreateRequest } from './types.ts';
+import { isIPv4, isIPv6 } from 'node:net';
 
 export const PREDEFINED = ['bridge', 'host', 'none', 'default'];
 
@@ -64,12 +65,16 @@ export function buildNetworkRecord(req: NetworkCreateRequest, ctx: CreateContext
   const ipamDriver = req.IPAM?.Driver || 'default';
   if (ipamDriver !== 'default') throw notFound(`plugin "${ipamDriver}" not found`);
   if (req.EnableIPv4 === false) throw invalidParameter('IPv4 cannot be disabled on a bridge network in this Wharf version');
-  if (req.EnableIPv6) throw invalidParameter('IPv6 networks are not supported by this Wharf version yet');
+  const enableV6 = req.EnableIPv6 === true;
 
   const options = { ...(req.Options ?? {}) };
-  const configs = (req.IPAM?.Config ?? []).filter((c) => c.Subnet || c.Gateway || c.IPRange);
-  if (configs.some((c) => (c.Subnet ?? '').includes(':'))) throw invalidParameter('IPv6 networks are not supported by this Wharf version yet');
+  const all = (req.IPAM?.Config ?? []).filter((c) => c.Subnet || c.Gateway || c.IPRange);
+  const isV6 = (c: IPAMConfig) => (c.Subnet || c.Gateway || c.IPRange || '').includes(':');
+  const configs = all.filter((c) => !isV6(c));
+  const configs6 = all.filter(isV6);
+  if (configs6.length > 0 && !enableV6) throw invalidConfig('IPv6 subnet or gateway given, but IPv6 is not enabled on the network (--ipv6)');
   if (configs.length > 1) throw invalidConfig('bridge networks support only one IPv4 subnet');
+  if (configs6.length > 1) throw invalidConfig('bridge networks support only one IPv6 subnet');
   const id = randomId();
   const cfg = configs[0];
   let subnet: Cidr;
@@ -112,6 +117,9 @@ export function buildNetworkRecord(req: NetworkCreateRequest, ctx: CreateContext
     shown = [{ Subnet: formatCidr(subnet), Gateway: gateway }];
   }
 
+  const ipv6 = enableV6 ? ipv6Config(configs6[0], ctx.existing) : undefined;
+  if (ipv6) shown.push(ipv6.shown);
+
   const bridgeName = options[OPT_BRIDGE_NAME] || `br-${id.slice(0, 12)}`;
   if (bridgeName.length > 15 || !/^[A-Za-z0-9_.-]+$/.test(bridgeName)) throw invalidParameter(`invalid bridge name ${JSON.stringify(bridgeName)}: at most 15 letters, digits, '.', '_' or '-'`);
   const holder = ctx.existing.find((n) => n.bridge?.name === bridgeName);
@@ -127,7 +135,7 @@ export function buildNetworkRecord(req: NetworkCreateRequest, ctx: CreateContext
     builtin: false,
     internal: req.Internal ?? false,
     attachable: req.Attachable ?? false,
-    enableIPv6: false,
+    enableIPv6: enableV6,
     ipamOptions: req.IPAM?.Options ?? {},
     ipamShown: shown,
     userSubnet: cfg !== undefined,
@@ -142,7 +150,40 @@ export function buildNetworkRecord(req: NetworkCreateRequest, ctx: CreateContext
       mtu: mtuOpt(options, ctx.mtu),
       icc: boolOpt(options, OPT_ICC, true),
       masquerade: boolOpt(options, OPT_MASQ, true),
+      ...(ipv6 ? { ipv6: ipv6.bridge } : {}),
     },
+  };
+}
+
+/** The IPv6 half of a dual-stack network: the user's subnet, or a random unique-local /64. */
+function ipv6Config(cfg: IPAMConfig | undefined, existing: NetworkRecord[]): { bridge: NonNullable<NonNullable<NetworkRecord['bridge']>['ipv6']>; shown: IpamEntry } {
+  const taken = existing.flatMap((n) => (n.bridge?.ipv6 ? [parseCidr6(n.bridge.ipv6.subnet)] : []));
+  if (!cfg) {
+    let subnet = randomUla64();
+    while (taken.some((t) => overlaps6(t, subnet))) subnet = randomUla64();
+    const gateway = bigToIp6(subnet.base + 1n);
+    return { bridge: { subnet: formatCidr6(subnet), gateway, userSubnet: false }, shown: { Subnet: formatCidr6(subnet), Gateway: gateway } };
+  }
+  if (!cfg.Subnet) throw invalidConfig('every ip-range or gateway must have a corresponding subnet');
+  let subnet: Cidr6;
+  try {
+    subnet = parseCidr6(cfg.Subnet);
+  } catch {
+    throw invalidConfig(`invalid subnet ${cfg.Subnet}: invalid CIDR address: ${cfg.Subnet}`);
+  }
+  if (ip6ToBig(cfg.Subnet.split('/')[0]!) !== subnet.base) throw invalidConfig(`invalid subnet ${cfg.Subnet}: it should be ${formatCidr6(subnet)}`);
+  if (subnet.bits > 124) throw invalidConfig(`invalid subnet ${cfg.Subnet}: the prefix must be /124 or shorter`);
+  if (taken.some((t) => overlaps6(t, subnet))) throw forbidden('invalid pool request: Pool overlaps with other one on this address space');
+  let range: Cidr6 | undefined;
+  if (cfg.IPRange) {
+    range = parseCidr6(cfg.IPRange);
+    if (range.bits < subnet.bits || !contains6(subnet, range.base)) throw invalidConfig(`invalid ip-range ${cfg.IPRange}: it should be a subset of subnet ${cfg.Subnet}`);
+  }
+  if (cfg.Gateway && (!isIPv6(cfg.Gateway) || !contains6(subnet, ip6ToBig(cfg.Gateway)))) throw invalidConfig(`invalid gateway ${cfg.Gateway}: it should be within subnet ${cfg.Subnet}`);
+  const gateway = cfg.Gateway ? bigToIp6(ip6ToBig(cfg.Gateway)) : bigToIp6(subnet.base + 1n);
+  return {
+    bridge: { subnet: formatCidr6(subnet), gateway, ...(range ? { ipRange: formatCidr6(range) } : {}), userSubnet: true },
+    shown: { Subnet: cfg.Subnet, ...(cfg.IPRange ? { IPRange: cfg.IPRange } : {}), ...(cfg.Gateway ? { Gateway: cfg.Gateway } : {}) },
   };
 }
 

@@ -1,9 +1,10 @@
 // Which networks a new container is attached to (HostConfig.NetworkMode plus
 // NetworkingConfig.EndpointsConfig), and the checks dockerd makes of each endpoint's settings:
 // aliases and static addresses on user-defined networks only, addresses inside the subnet.
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import { invalidParameter, notFound, WharfError } from '../lib/errors.ts';
 import { contains, ipToNum, parseCidr4 } from './ipam.ts';
+import { contains6, ip6ToBig, parseCidr6 } from './ipam6.ts';
 import { isUserDefined, parseNetworkMode } from './mode.ts';
 import type { EndpointRequest, NetworkRecord, NetworkRecords } from './records.ts';
 import type { EndpointSettings } from './types.ts';
@@ -46,13 +47,18 @@ export function validateEndpoint(n: NetworkRecord, req: EndpointRequest): void {
   const v6 = req.IPAMConfig?.IPv6Address;
   if (v4 || v6) {
     if (!userDefined) throw invalidEndpoint('user specified IP address is supported on user defined networks only');
-    if (!n.userSubnet) throw invalidEndpoint('user specified IP address is supported only when connecting to networks with user configured subnets');
+    if ((v4 && !n.userSubnet) || (v6 && !n.bridge?.ipv6?.userSubnet)) {
+      throw invalidEndpoint('user specified IP address is supported only when connecting to networks with user configured subnets');
+    }
   }
   if (v4) {
     if (!isIPv4(v4)) throw invalidEndpoint(`invalid IPv4 address: ${v4}`);
     if (!n.bridge || !contains(parseCidr4(n.bridge.subnet), ipToNum(v4))) throw invalidEndpoint(`no configured subnet or ip-range contain the IP address ${v4}`);
   }
-  if (v6) throw invalidEndpoint(`no configured subnet or ip-range contain the IP address ${v6}`);
+  if (v6) {
+    if (!isIPv6(v6)) throw invalidEndpoint(`invalid IPv6 address: ${v6}`);
+    if (!n.bridge?.ipv6 || !contains6(parseCidr6(n.bridge.ipv6.subnet), ip6ToBig(v6))) throw invalidEndpoint(`no configured subnet or ip-range contain the IP address ${v6}`);
+  }
   if (req.MacAddress && !MAC.test(req.MacAddress)) throw invalidEndpoint(`invalid MAC address: ${req.MacAddress}`);
 }
 

@@ -14,7 +14,7 @@ interface Records {
 type ContainerOf = (id: string) => { name: string; hostname: string } | undefined;
 
 interface NetIndex {
-  byName: Map<string, string[]>;
+  byName: Map<string, { a: string[]; aaaa: string[] }>;
   byAddress: Map<string, string[]>;
 }
 
@@ -53,7 +53,7 @@ export class NameIndex implements DnsResolver {
       if (net && name.endsWith(`.${net}`)) found = idx.byName.get(name.slice(0, -(net.length + 1)));
     }
     if (!found) return undefined;
-    return type === 'A' ? found : [];
+    return type === 'A' ? found.a : found.aaaa;
   }
 
   reverse(networkId: string, address: string): string[] | undefined {
@@ -69,11 +69,16 @@ export class NameIndex implements DnsResolver {
     for (const a of this.records.activeOn(networkId)) {
       const c = this.containerOf(a.containerId);
       if (!c || !a.endpoint?.ipv4) continue;
+      const ep = a.endpoint;
       for (const n of dnsNames(a.containerId, c.name, c.hostname, a.config.Aliases ?? [])) {
         const key = n.toLowerCase();
-        index.byName.set(key, [...(index.byName.get(key) ?? []), a.endpoint.ipv4]);
+        const entry = index.byName.get(key) ?? { a: [], aaaa: [] };
+        entry.a.push(ep.ipv4);
+        if (ep.ipv6) entry.aaaa.push(ep.ipv6);
+        index.byName.set(key, entry);
       }
-      index.byAddress.set(a.endpoint.ipv4, [`${c.name}.${net.name}`]);
+      index.byAddress.set(ep.ipv4, [`${c.name}.${net.name}`]);
+      if (ep.ipv6) index.byAddress.set(ep.ipv6, [`${c.name}.${net.name}`]);
     }
     this.cache.set(networkId, { version: this.version, index });
     return index;

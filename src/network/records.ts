@@ -41,6 +41,8 @@ export interface NetworkRecord {
     mtu: number;
     icc: boolean;
     masquerade: boolean;
+    /** Dual stack (--ipv6): the IPv6 subnet and gateway; userSubnet when the user chose it. */
+    ipv6?: { subnet: string; gateway: string; ipRange?: string; userSubnet: boolean };
   };
 }
 
@@ -62,6 +64,10 @@ export interface LiveEndpoint {
   prefixLen: number;
   gateway: string;
   mac: string;
+  /** Dual stack: the container's IPv6 address, its prefix length and the gateway. */
+  ipv6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
   /** The published ports, on the endpoint that carries the default route. */
   ports: PublishedPort[];
 }

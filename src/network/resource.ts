@@ -38,7 +38,7 @@ export function networkContainers(active: Attachment[], nameOf: (id: string) => 
       EndpointID: ep.endpointId,
       MacAddress: ep.mac,
       IPv4Address: ep.ipv4 ? `${ep.ipv4}/${ep.prefixLen}` : '',
-      IPv6Address: '',
+      IPv6Address: ep.ipv6 ? `${ep.ipv6}/${ep.prefixLen6}` : '',
     };
   }
   return out;

@@ -13,6 +13,7 @@ import type { EndpointSpec, PortBinding } from './driver.ts';
 import { CONFLICT_HOST, CONFLICT_NONE, CONFLICT_SHARED, endpointRequest, NetworkSetupError, planAttachments, validateEndpoint } from './endpoint-config.ts';
 import { rewriteHosts, writeEtcFiles, type EtcPaths } from './etc-files.ts';
 import { firstFree, ipToNum, macFromIp, parseCidr4, usable } from './ipam.ts';
+import { bigToIp6, contains6, firstFree6, ip6ToBig, parseCidr6 } from './ipam6.ts';
 import { parseNetworkMode } from './mode.ts';
 import { PortAllocationError, portRequests } from './ports.ts';
 import type { Attachment, LiveEndpoint, NetworkRecord, PublishedPort } from './records.ts';
@@ -27,11 +28,17 @@ export interface NetworkSetUp {
 }
 
 export function endpointSpec(containerId: string, netnsPath: string, ep: LiveEndpoint, defaultRoute: boolean): EndpointSpec {
-  return { containerId, netnsPath, ifName: ep.ifName, ipv4: `${ep.ipv4}/${ep.prefixLen}`, mac: ep.mac, defaultRoute };
+  return { containerId, netnsPath, ifName: ep.ifName, ipv4: `${ep.ipv4}/${ep.prefixLen}`, ...(ep.ipv6 ? { ipv6: `${ep.ipv6}/${ep.prefixLen6}` } : {}), mac: ep.mac, defaultRoute };
 }
 
-function bindings(ep: LiveEndpoint, ports: PublishedPort[]): PortBinding[] {
-  return ports.map((p) => ({ ...p, containerIp: ep.ipv4 }));
+/** The firewall's view of published ports: each goes to the container's address of its family. */
+export function bindings(ep: LiveEndpoint, ports: PublishedPort[]): PortBinding[] {
+  return ports.map((p) => ({ ...p, containerIp: p.hostIp.includes(':') && ep.ipv6 ? ep.ipv6 : ep.ipv4 }));
+}
+
+/** The container's addresses, for /etc/hosts. */
+function addressesOf(eps: (LiveEndpoint | null | undefined)[]): string[] {
+  return eps.flatMap((e) => (e?.ipv4 ? [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])] : []));
 }
 
 /** Leases an address (the requested one, else the first free) and names the endpoint. Runs inside a transaction. */
@@ -55,7 +62,26 @@ function allocate(svc: NetworkService, containerId: string, n: NetworkRecord, at
   }
   svc.records.releaseLease(n.id, containerId);
   svc.records.lease(n.id, ip, containerId);
-  return { endpointId, ifName, ipv4: ip, prefixLen: subnet.bits, gateway: b.gateway, mac: att.config.MacAddress || macFromIp(ip), ports: [] };
+  const ep: LiveEndpoint = { endpointId, ifName, ipv4: ip, prefixLen: subnet.bits, gateway: b.gateway, mac: att.config.MacAddress || macFromIp(ip), ports: [] };
+  if (b.ipv6) {
+    const sub6 = parseCidr6(b.ipv6.subnet);
+    const want6 = att.config.IPAMConfig?.IPv6Address;
+    let ip6: string;
+    if (want6) {
+      const n6 = ip6ToBig(want6);
+      ip6 = bigToIp6(n6);
+      if (!contains6(sub6, n6) || n6 === sub6.base) throw new NetworkSetupError(`no configured subnet or ip-range contain the IP address ${want6}`);
+      const holder = svc.records.leaseHolder(n.id, ip6);
+      if (ip6 === b.ipv6.gateway || (holder !== undefined && holder !== containerId)) throw new NetworkSetupError('Address already in use');
+    } else {
+      const free = firstFree6(sub6, b.ipv6.gateway, svc.records.leased(n.id), b.ipv6.ipRange ? parseCidr6(b.ipv6.ipRange) : undefined);
+      if (!free) throw new NetworkSetupError(`no available IPv6 addresses on this network's address pools: ${n.name} (${n.id})`);
+      ip6 = free;
+    }
+    svc.records.lease(n.id, ip6, containerId);
+    Object.assign(ep, { ipv6: ip6, prefixLen6: sub6.bits, gateway6: b.ipv6.gateway });
+  }
+  return ep;
 }
 
 /** The network an attachment names: by ID, else (recreated meanwhile) by name. */
@@ -129,9 +155,14 @@ export async function setUpNetworking(svc: NetworkService, c: ContainerNet): Pro
     let published: PublishedPort[] = [];
     if (gw) {
       const bindIp = gw.n.options[OPT_HOST_BINDING] || svc.deps.config.defaultBindIp;
-      const requests = portRequests(c.portBindings, c.exposedPorts, c.publishAll).map((r) => (r.hostIp === '' ? { ...r, hostIp: bindIp } : r));
+      const requested = portRequests(c.portBindings, c.exposedPorts, c.publishAll);
       try {
-        published = await svc.ports.allocate(c.id, requests);
+        published = await svc.ports.allocate(c.id, requested.map((r) => (r.hostIp === '' ? { ...r, hostIp: bindIp } : r)));
+        // Dual stack: a port published on all addresses is published on all IPv6 ones too, same number.
+        if (gw.n.bridge?.ipv6 && bindIp === '0.0.0.0') {
+          const v6 = published.flatMap((p, i) => (requested[i]?.hostIp === '' ? [{ proto: p.proto, hostIp: '::', hostPorts: [p.hostPort, p.hostPort] as [number, number], containerPort: p.containerPort }] : []));
+          published.push(...(await svc.ports.allocate(c.id, v6)));
+        }
       } catch (err) {
         if (!(err instanceof PortAllocationError)) throw err;
         throw new NetworkSetupError(`driver failed programming external connectivity on endpoint ${c.name} (${eps[gwIndex]!.endpointId}): ${err.message}`);
@@ -148,7 +179,7 @@ export async function setUpNetworking(svc: NetworkService, c: ContainerNet): Pro
     svc.names.changed();
     const first = bridged[0]!.n;
     const embeddedDns = svc.deps.dns && !first.builtin ? first.bridge!.gateway : undefined;
-    const etc = await writeEtcFiles({ ...base, hostNetwork: false, ips: eps.map((e) => e.ipv4), ...(embeddedDns ? { embeddedDns } : {}) });
+    const etc = await writeEtcFiles({ ...base, hostNetwork: false, ips: addressesOf(eps), ...(embeddedDns ? { embeddedDns } : {}) });
     for (const { n } of bridged) svc.emit(n, 'connect', { container: c.id });
     return { etc, netnsPath: netns, hostNetwork: false };
   } catch (err) {
@@ -189,10 +220,7 @@ export async function forgetContainer(svc: NetworkService, containerId: string):
 }
 
 async function refreshHosts(svc: NetworkService, c: ContainerNet): Promise<void> {
-  const ips = svc.records
-    .attachmentsOf(c.id)
-    .filter((a) => a.endpoint?.ipv4)
-    .map((a) => a.endpoint!.ipv4);
+  const ips = addressesOf(svc.records.attachmentsOf(c.id).map((a) => a.endpoint));
   await rewriteHosts(c.dir, { hostname: c.hostname, ...(c.domainname ? { domainname: c.domainname } : {}), ips, extraHosts: extraHosts(svc, c) });
 }
 

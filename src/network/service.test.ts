@@ -327,6 +327,33 @@ describe('container networking', () => {
     await assert.rejects(w.svc.connect('n1', { Container: 'lonely' }), { message: /private \(none\) mode/ });
   });
 
+  it('gives dual-stack networks IPv6 addresses, AAAA names and ports on :: too', async () => {
+    await w.svc.create({ Name: 'v6', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:aa::/64' }] } });
+    const net = w.svc.inspect('v6');
+    assert.deepEqual(net.IPAM.Config, [{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }, { Subnet: 'fd00:aa::/64' }]);
+    assert.equal(net.EnableIPv6, true);
+    assert.deepEqual(w.dp.bridges.get(net.Id)?.ipv6, { subnet: 'fd00:aa::/64', gateway: 'fd00:aa::1' });
+    const c = await container(w, 'six', { networkMode: 'v6', portBindings: { '80/tcp': [{ HostIp: '', HostPort: '8086' }] } });
+    await start(w, c);
+    const ep = w.dp.of('connect').at(-1)![1] as { ipv4: string; ipv6?: string };
+    assert.equal(ep.ipv6, 'fd00:aa::2/64');
+    assert.deepEqual(
+      (w.dp.of('publish').at(-1)![2] as { hostIp: string; containerIp: string }[]).map((b) => `${b.hostIp}->${b.containerIp}`),
+      ['0.0.0.0->172.18.0.2', '::->fd00:aa::2'],
+    );
+    assert.deepEqual(w.svc.names.lookup(net.Id, 'six', 'AAAA'), ['fd00:aa::2']);
+    assert.deepEqual(w.svc.names.reverse(net.Id, 'fd00:aa::2'), ['six.v6']);
+    assert.match(await readFile(join(c.dir, 'hosts'), 'utf8'), /^fd00:aa::2\t/m);
+    const s = w.svc.settings({ id: c.id, name: 'six', hostname: c.hostname, running: true, pid: 1, networkMode: 'v6', exposedPorts: {} });
+    assert.deepEqual([s.networks['v6']?.GlobalIPv6Address, s.networks['v6']?.GlobalIPv6PrefixLen, s.networks['v6']?.IPv6Gateway], ['fd00:aa::2', 64, 'fd00:aa::1']);
+    assert.equal(w.svc.inspect('v6').Containers[c.id]?.IPv6Address, 'fd00:aa::2/64');
+    assert.deepEqual(w.svc.plan('v6', { v6: { IPAMConfig: { IPv6Address: 'fd00:aa::99' } } }, true)[0]!.config.IPAMConfig, { IPv6Address: 'fd00:aa::99' });
+    assert.throws(() => w.svc.plan('v6', { v6: { IPAMConfig: { IPv6Address: 'fd00:bb::9' } } }, true), /no configured subnet or ip-range contain the IP address fd00:bb::9/);
+    await w.svc.create({ Name: 'auto6', EnableIPv6: true });
+    assert.match(w.svc.inspect('auto6').IPAM.Config?.[1]?.Subnet ?? '', /^fd[0-9a-f:]+\/64$/);
+    await assert.rejects(w.svc.create({ Name: 'half', IPAM: { Config: [{ Subnet: 'fd00:cc::/64' }] } }), /IPv6 is not enabled/);
+  });
+
   it('checks endpoint settings at create as dockerd does', async () => {
     await w.svc.create({ Name: 'auto' });
     await w.svc.create({ Name: 'fixed', IPAM: { Config: [{ Subnet: '10.70.0.0/24' }] } });

@@ -16,7 +16,7 @@ import { localPortRange, PortAllocator } from './ports.ts';
 import { NetworkRecords, type NetworkRecord } from './records.ts';
 import { checkListFilters, matchesListFilters, networkContainers, networkResource } from './resource.ts';
 import { NameIndex } from './names.ts';
-import { connectContainer, disconnectContainer, endpointSpec, forgetContainer, setUpNetworking, tearDownNetworking, type NetworkSetUp } from './sandbox.ts';
+import { bindings, connectContainer, disconnectContainer, endpointSpec, forgetContainer, setUpNetworking, tearDownNetworking, type NetworkSetUp } from './sandbox.ts';
 import { planAttachments, type PlannedAttachment } from './endpoint-config.ts';
 import { containerNetworkSettings, type ContainerNetworkInfo, type ContainerNetworkSettings } from './settings.ts';
 import type { EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkCreateResponse, NetworkDisconnectRequest, NetworkPruneResponse, NetworkResource } from './types.ts';
@@ -47,7 +47,17 @@ export class NetworkService implements ContainerNetworking {
 
   spec(n: NetworkRecord): BridgeNetworkSpec {
     const b = n.bridge!;
-    return { id: n.id, bridge: b.name, subnet: b.subnet, gateway: b.gateway, mtu: b.mtu, icc: b.icc, internal: n.internal, masquerade: b.masquerade && !n.internal };
+    return {
+      id: n.id,
+      bridge: b.name,
+      subnet: b.subnet,
+      gateway: b.gateway,
+      ...(b.ipv6 ? { ipv6: { subnet: b.ipv6.subnet, gateway: b.ipv6.gateway } } : {}),
+      mtu: b.mtu,
+      icc: b.icc,
+      internal: n.internal,
+      masquerade: b.masquerade && !n.internal,
+    };
   }
 
   /** The default bridge, when it is enabled. */
@@ -109,7 +119,7 @@ export class NetworkService implements ContainerNetworking {
       expected.ports.set(a.containerId, {
         network: this.spec(n),
         endpoint: endpointSpec(a.containerId, netnsPath, a.endpoint, true),
-        ports: a.endpoint.ports.map((p) => ({ ...p, containerIp: a.endpoint!.ipv4 })),
+        ports: bindings(a.endpoint, a.endpoint.ports),
       });
       const lost = await this.ports.restore(a.containerId, a.endpoint.ports);
       for (const l of lost) log.warn('a published port could not be reserved again', { container: a.containerId, port: l });
@@ -121,7 +131,7 @@ export class NetworkService implements ContainerNetworking {
   private async listenDns(n: NetworkRecord): Promise<void> {
     if (!this.deps.dns || !n.bridge) return;
     try {
-      await this.deps.dns.listen(n.id, n.bridge.gateway, this.deps.config.dnsPort ?? 53, [n.bridge.subnet]);
+      await this.deps.dns.listen(n.id, n.bridge.gateway, this.deps.config.dnsPort ?? 53, [n.bridge.subnet, ...(n.bridge.ipv6 ? [n.bridge.ipv6.subnet] : [])]);
     } catch (err) {
       log.warn('embedded DNS: cannot serve a network', { network: n.name, error: messageOf(err) });
     }

@@ -61,6 +61,11 @@ function endpointSettings(c: ContainerNetworkInfo, a: Attachment, n: NetworkReco
     out.Gateway = ep.gateway;
     out.IPAddress = ep.ipv4;
     out.IPPrefixLen = ep.prefixLen;
+    if (ep.ipv6) {
+      out.IPv6Gateway = ep.gateway6 ?? '';
+      out.GlobalIPv6Address = ep.ipv6;
+      out.GlobalIPv6PrefixLen = ep.prefixLen6 ?? 0;
+    }
   }
   if (n && !n.builtin && isUserDefined(n.name)) out.DNSNames = dnsNames(c.id, c.name, c.hostname, a.config.Aliases ?? []);
   return out;

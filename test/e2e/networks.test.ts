@@ -179,6 +179,27 @@ describe('user-defined networks', () => {
     assert.equal((await runCommand('ip', ['link', 'show', br], process.env)).code, 1, 'the bridge went with the network');
   });
 
+  it('dual stack: --ipv6 networks give containers IPv6 addresses and AAAA names; ports are published on :: too', async () => {
+    const prefix = `fd${tag.slice(0, 2)}:${tag}:${e.net.pool.split('.')[1]}`;
+    await e.dockerOk(['network', 'create', '--ipv6', '--subnet', `${prefix}::/64`, 'dual']);
+    await e.dockerOk(['run', '-d', '--name', 'd6', '--network', 'dual', '-p', '80', BB, 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    const c = await inspect('d6');
+    const ep = c.NetworkSettings.Networks['dual']! as unknown as { GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string };
+    assert.deepEqual([ep.GlobalIPv6Address, ep.GlobalIPv6PrefixLen, ep.IPv6Gateway], [`${prefix}::2`, 64, `${prefix}::1`]);
+    const out = await e.dockerOk(['run', '--rm', '--network', 'dual', BB, 'sh', '-c', 'ping6 -c1 -W2 d6 >/dev/null && echo reached; nslookup -type=AAAA d6']);
+    assert.match(out, /^reached$/m);
+    assert.ok(out.includes(`${prefix}::2`), out);
+    const ports = c.NetworkSettings.Ports['80/tcp']!;
+    assert.deepEqual(ports.map((p) => p.HostIp), ['0.0.0.0', '::']);
+    assert.equal(ports[0]!.HostPort, ports[1]!.HostPort);
+    const hostV6 = `${prefix}:ffff::1`;
+    await sh('ip', ['-6', 'addr', 'add', `${hostV6}/128`, 'dev', DUMMY, 'nodad']);
+    await waitFor(() => httpGet(hostV6, Number(ports[1]!.HostPort), '/hostname').catch(() => undefined), 5000, 'the IPv6 published port');
+    assert.equal(await httpGet(hostV6, Number(ports[1]!.HostPort), '/hostname'), `${c.Id.slice(0, 12)}\n`);
+    await e.dockerOk(['rm', '-f', 'd6']);
+    await e.dockerOk(['network', 'rm', 'dual']);
+  });
+
   it('containers on different networks cannot reach each other', async () => {
     await e.dockerOk(['network', 'create', 'back']);
     const webIp = (await inspect('web')).NetworkSettings.Networks['front']!.IPAddress;
