@@ -31,6 +31,7 @@ export interface LayerContext {
 
 const MAX_RESUMES = 3;
 const REPORT_BYTES = 512 << 10;
+const WRITE_AHEAD = 8 << 20;
 
 /** Downloads (or reads back from the content store) and unpacks one layer into staging. */
 export async function fetchLayer(ctx: LayerContext, desc: Descriptor, expectedDiffId: Digest): Promise<StagedLayer & { downloaded: boolean }> {
@@ -99,6 +100,10 @@ async function* download(
   let received = 0;
   let reported = 0;
   let failures = 0;
+  // Writes to the content store are chained (in order) but not awaited per chunk, so the
+  // network, the disk and the unpacker overlap; at most WRITE_AHEAD bytes wait for the disk.
+  let writing: Promise<void> = Promise.resolve();
+  let unwritten = 0;
   while (true) {
     try {
       const blob = await client.getBlob(repo, desc.digest, { offset: received, signal });
@@ -112,7 +117,12 @@ async function* download(
           blob.body.destroy();
           throw verificationError(desc.digest, `the registry sent more than the ${desc.size} bytes the manifest gives`);
         }
-        await writer.write(chunk);
+        unwritten += chunk.length;
+        writing = writing.then(() => writer.write(chunk)).then(() => {
+          unwritten -= chunk.length;
+        });
+        writing.catch(() => {}); // awaited below; an abandoned download must not leave it unhandled
+        if (unwritten > WRITE_AHEAD) await writing;
         if (received - reported >= REPORT_BYTES || received === desc.size) {
           reported = received;
           say('Downloading', { current: received, total: desc.size });
@@ -120,9 +130,11 @@ async function* download(
         yield chunk;
       }
       if (received < desc.size) throw new Truncated(desc.digest, received, desc.size);
+      await writing;
       done();
       return;
     } catch (err) {
+      await writing.catch(() => {}); // resume after the pending writes, in order
       if (signal.aborted || !retryable(err) || ++failures > MAX_RESUMES) throw downloadError(err, client, repo, desc.digest);
       // A short fixed pause: a registry that restarts is back quickly, a dead one fails fast.
       say('Retrying in 1 second');
