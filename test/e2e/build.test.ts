@@ -610,7 +610,7 @@ describe('wharf build', () => {
 });
 
 describe('docker build: FROM a registry image', () => {
-  it('pulls FROM with the credentials the CLI sends (X-Registry-Config); --pull looks for a newer one', async () => {
+  it('pulls FROM with the credentials the CLIs send (X-Registry-Config); --pull looks for a newer one', async () => {
     const reg = await startRegistryPeer('build', { users: { alice: 's3cret' } });
     try {
       const ref = `${reg.host}/priv/base:1`;
@@ -637,6 +637,9 @@ describe('docker build: FROM a registry image', () => {
       assert.equal(await runIn('reg:built', ['cat', '/version']), 'none\n');
       await buildOk(['--pull', '-t', 'reg:built', dir]);
       assert.equal(await runIn('reg:built', ['cat', '/version']), 'v2\n');
+      // wharf build sends the same credentials from the same config file.
+      await e.wharfOk(['build', '--pull', '-t', 'reg:wharf', dir]);
+      assert.equal(await runIn('reg:wharf', ['cat', '/version']), 'v2\n');
     } finally {
       await e.docker(['logout', reg.host]);
       await reg.stop();

@@ -155,6 +155,7 @@ describe('wharf build', () => {
   it('sends build args (a bare name from the environment, else null), labels, options and secrets', async () => {
     writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\n');
     writeFileSync(join(dir, 'tok'), 'file-secret');
+    write(dir, { 'dockercfg/config.json': JSON.stringify({ auths: { '127.0.0.1:5000': { auth: Buffer.from('alice:s3cret').toString('base64') } } }) });
     const r = await run(
       d.host,
       [
@@ -165,7 +166,7 @@ describe('wharf build', () => {
         ...['--cache-from', 'a,b', '--platform', 'Linux/AMD64', '--secret', `id=tok,src=${join(dir, 'tok')}`, '--secret', 'id=pw,env=PW'],
         dir,
       ],
-      { env: { FROM_ENV: 'env-value', PW: 'env-secret' } },
+      { env: { FROM_ENV: 'env-value', PW: 'env-secret', DOCKER_CONFIG: join(dir, 'dockercfg') } },
     );
     assert.equal(r.code, 0, r.stderr);
     const q = d.seen[0]!.query;
@@ -178,6 +179,9 @@ describe('wharf build', () => {
     assert.deepEqual(q.getAll('extrahosts'), ['h:10.0.0.1']);
     assert.deepEqual(JSON.parse(q.get('ulimits')!), [{ Name: 'nofile', Hard: 20, Soft: 10 }]);
     assert.deepEqual(JSON.parse(q.get('cachefrom')!), ['a', 'b']);
+    // The config file's credentials go in X-Registry-Config, as the docker CLI sends them.
+    const creds = JSON.parse(Buffer.from(String(d.seen[0]!.headers['x-registry-config']), 'base64').toString());
+    assert.deepEqual(creds, { '127.0.0.1:5000': { serveraddress: '127.0.0.1:5000', username: 'alice', password: 's3cret' } });
     const secrets = JSON.parse(Buffer.from(String(d.seen[0]!.headers['x-wharf-build-secrets']), 'base64').toString());
     assert.deepEqual(
       Object.fromEntries(Object.entries(secrets as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()])),

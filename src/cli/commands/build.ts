@@ -4,8 +4,11 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
+import type { AuthConfig } from '../../client/auth.ts';
 import { parseNormalizedNamed } from '../../image/reference.ts';
 import type { Command, CliContext } from '../command.ts';
+import { ConfigFile } from '../credentials/config-file.ts';
+import { CredentialStore } from '../credentials/store.ts';
 import type { FlagSpec, Flags } from '../flags.ts';
 import { HumanSize } from '../format/units.ts';
 import { parseExtraHost, parseMemBytes, parseUlimit, validateEnv, validateLabel } from '../runopts/values.ts';
@@ -79,6 +82,7 @@ async function runBuild(ctx: CliContext, flags: Flags, args: string[]): Promise<
   });
   const tar = flags.bool('compress') ? pipeline(local.tar, createGzip(), counter, () => {}) : pipeline(local.tar, counter, () => {});
 
+  const registry = await registryConfig(ctx.env);
   const messages = await ctx.client().build.run(tar, {
     tags: flags.list('tag'),
     dockerfile: local.dockerfile,
@@ -97,6 +101,7 @@ async function runBuild(ctx: CliContext, flags: Flags, args: string[]): Promise<
     cacheFrom: flags.list('cache-from').flatMap((v) => v.split(',')).filter((v) => v !== ''),
     platform: flags.string('platform') || ctx.env['DOCKER_DEFAULT_PLATFORM'] || '',
     secrets: await readSecrets(flags.list('secret'), ctx.env),
+    ...(registry ? { registryConfig: registry } : {}),
     signal: ctx.signal,
   });
 
@@ -118,6 +123,26 @@ async function runBuild(ctx: CliContext, flags: Flags, args: string[]): Promise<
     await writeFile(iidfile, id);
   }
   return 0;
+}
+
+/**
+ * X-Registry-Config: every registry's credentials the config file knows (GetAllCredentials:
+ * `auths` entries and `credHelpers` registries), base64url of the JSON object, as the docker
+ * CLI sends them for FROM pulls. A registry whose credentials cannot be read is left out.
+ */
+async function registryConfig(env: Record<string, string | undefined>): Promise<string | undefined> {
+  const file = await ConfigFile.load(env).catch(() => undefined);
+  if (!file) return undefined;
+  const store = new CredentialStore(file, env);
+  const servers = new Set([...Object.keys(file.data.auths ?? {}), ...Object.keys(file.data.credHelpers ?? {})]);
+  const all: Record<string, AuthConfig> = {};
+  for (const server of servers) {
+    const auth = await store.get(server).catch(() => undefined);
+    if (auth && (auth.username || auth.password || auth.identitytoken || auth.registrytoken)) all[server] = auth;
+  }
+  if (Object.keys(all).length === 0) return undefined;
+  // Go's base64.URLEncoding: the URL alphabet, with padding.
+  return Buffer.from(JSON.stringify(all)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /** The context from PATH, URL or "-" (docker's runBuild). */
