@@ -63,13 +63,33 @@ export function validateEndpoint(n: NetworkRecord, req: EndpointRequest): void {
 }
 
 export interface PlannedAttachment {
-  network: NetworkRecord;
+  /** The network's ID; for a network that does not exist (yet), the name given. */
+  networkId: string;
+  networkName: string;
+  /** Absent when no such network exists: create succeeds, start fails (as dockerd does). */
+  network?: NetworkRecord | undefined;
   config: EndpointRequest;
+}
+
+function planned(n: NetworkRecord | undefined, ref: string, config: EndpointRequest): PlannedAttachment {
+  return n ? { networkId: n.id, networkName: n.name, network: n, config } : { networkId: ref, networkName: ref, config };
+}
+
+/** What dockerd checks of settings for a network it cannot see yet: the addresses' syntax. */
+function validateUnknown(req: EndpointRequest): void {
+  const v4 = req.IPAMConfig?.IPv4Address;
+  const v6 = req.IPAMConfig?.IPv6Address;
+  if (v4 && !isIPv4(v4)) throw invalidEndpoint(`invalid IPv4 address: ${v4}`);
+  if (v6 && !isIPv6(v6)) throw invalidEndpoint(`invalid IPv6 address: ${v6}`);
+  if (req.MacAddress && !MAC.test(req.MacAddress)) throw invalidEndpoint(`invalid MAC address: ${req.MacAddress}`);
 }
 
 /**
  * The networks of a new container, primary first. `multiple`: API 1.44+ lets a create name
- * several networks; before, one only. `bridgeEnabled`: --bridge=none turns the default into none.
+ * several networks; before, one only. `bridgeEnabled`: --bridge=none turns the default into
+ * none. A network that does not exist is recorded by name: dockerd creates the container and
+ * fails its start ("failed to set up container networking: network x not found"), and the
+ * docker CLI would read a 404 at create as a missing image and try to pull it.
  */
 export function planAttachments(
   records: NetworkRecords,
@@ -84,22 +104,28 @@ export function planAttachments(
   const mode = parseNetworkMode(networkMode).mode;
   if (mode.kind === 'container') return [];
   const builtinName = mode.kind === 'bridge' ? (bridgeEnabled ? 'bridge' : 'none') : mode.kind === 'network' ? undefined : mode.kind;
-  const primary = builtinName ? records.byName(builtinName) : records.find((mode as { name: string }).name);
-  if (!primary) throw notFound(`network ${mode.kind === 'network' ? mode.name : builtinName} not found`);
-  const isPrimaryKey = (k: string) => k === primary.name || k === primary.id || (mode.kind === 'network' && k === mode.name) || (mode.kind === 'bridge' && (k === 'bridge' || k === 'default'));
+  const primaryRef = builtinName ?? (mode as { name: string }).name;
+  const primary = builtinName ? records.byName(builtinName) : records.find(primaryRef);
+  if (!primary && builtinName) throw notFound(`network ${builtinName} not found`);
+  const isPrimaryKey = (k: string) =>
+    k === primaryRef || (primary !== undefined && (k === primary.name || k === primary.id)) || (mode.kind === 'bridge' && (k === 'bridge' || k === 'default'));
   const primaryKey = keys.find(isPrimaryKey);
-  const out: PlannedAttachment[] = [{ network: primary, config: endpointRequest(primaryKey !== undefined ? eps[primaryKey] : undefined) }];
+  const out: PlannedAttachment[] = [planned(primary, primaryRef, endpointRequest(primaryKey !== undefined ? eps[primaryKey] : undefined))];
   for (const k of keys) {
     if (isPrimaryKey(k)) continue;
     const n = records.find(k);
-    if (!n) throw notFound(`network ${k} not found`);
-    if (out.some((p) => p.network.id === n.id)) continue;
-    if (primary.driver === 'host') throw invalidParameter(CONFLICT_HOST);
-    if (primary.driver === 'null' || n.driver === 'null') throw invalidParameter(CONFLICT_NONE);
-    if (n.driver === 'host') throw invalidParameter(CONFLICT_HOST);
-    if (primary.builtin !== n.builtin) throw invalidParameter('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
-    out.push({ network: n, config: endpointRequest(eps[k]) });
+    if (out.some((p) => p.networkId === (n?.id ?? k))) continue;
+    if (n && primary) {
+      if (primary.driver === 'host') throw invalidParameter(CONFLICT_HOST);
+      if (primary.driver === 'null' || n.driver === 'null') throw invalidParameter(CONFLICT_NONE);
+      if (n.driver === 'host') throw invalidParameter(CONFLICT_HOST);
+      if (primary.builtin !== n.builtin) throw invalidParameter('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
+    }
+    out.push(planned(n, k, endpointRequest(eps[k])));
   }
-  for (const p of out) validateEndpoint(p.network, p.config);
+  for (const p of out) {
+    if (p.network) validateEndpoint(p.network, p.config);
+    else validateUnknown(p.config);
+  }
   return out;
 }

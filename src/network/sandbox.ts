@@ -86,7 +86,7 @@ function allocate(svc: NetworkService, containerId: string, n: NetworkRecord, at
 
 /** The network an attachment names: by ID, else (recreated meanwhile) by name. */
 function networkOf(svc: NetworkService, a: Attachment): NetworkRecord {
-  const n = svc.records.get(a.networkId) ?? svc.records.byName(a.networkName);
+  const n = svc.records.get(a.networkId) ?? svc.records.find(a.networkName);
   if (!n) throw new NetworkSetupError(`network ${a.networkName} not found`);
   if (n.id !== a.networkId) {
     tx(svc.deps.db, () => {

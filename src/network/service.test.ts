@@ -361,9 +361,12 @@ describe('container networking', () => {
     assert.throws(() => w.svc.plan('bridge', { bridge: { IPAMConfig: { IPv4Address: '172.17.0.9' } } }, true), /supported on user defined networks only/);
     assert.throws(() => w.svc.plan('auto', { auto: { IPAMConfig: { IPv4Address: '172.18.0.9' } } }, true), /only when connecting to networks with user configured subnets/);
     assert.throws(() => w.svc.plan('fixed', { fixed: { IPAMConfig: { IPv4Address: '10.1.0.9' } } }, true), /no configured subnet or ip-range contain the IP address 10\.1\.0\.9/);
-    assert.throws(() => w.svc.plan('nope', {}, true), { kind: 'NotFound', message: 'network nope not found' });
+    const nope = await container(w, 'nope', { networkMode: 'nope' });
+    await assert.rejects(w.svc.setUp(nope), { message: 'failed to set up container networking: network nope not found' });
+    await w.svc.create({ Name: 'nope' });
+    await start(w, nope); // created since: found by name at start
     assert.throws(() => w.svc.plan('auto', { auto: {}, fixed: {} }, false), /Container cannot be connected to network endpoints: auto, fixed/);
-    assert.deepEqual(w.svc.plan('auto', { auto: {}, fixed: {} }, true).map((p) => p.network.name), ['auto', 'fixed']);
+    assert.deepEqual(w.svc.plan('auto', { auto: {}, fixed: {} }, true).map((p) => p.networkName), ['auto', 'fixed']);
   });
 
   it('a restarted daemon keeps running containers\' networking and undoes that of stopped ones', async () => {

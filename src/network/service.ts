@@ -225,14 +225,14 @@ export class NetworkService implements ContainerNetworking {
 
   // --- what containers ask of networks (ContainerNetworking) --------------------------------
 
-  /** Create: the networks a new container will be on, checked (404 for an unknown network). */
+  /** Create: the networks a new container will be on, checked (an unknown one fails at start). */
   plan(networkMode: string, endpoints: Record<string, Partial<EndpointSettings> | null> | null | undefined, multiple: boolean): PlannedAttachment[] {
     return planAttachments(this.records, networkMode, endpoints, multiple, this.deps.config.bridge !== null);
   }
 
   /** Records a plan; the caller runs it inside the container's create transaction. */
   save(containerId: string, plan: PlannedAttachment[]): void {
-    for (const [i, p] of plan.entries()) this.records.putAttachment({ containerId, networkId: p.network.id, networkName: p.network.name, seq: i, config: p.config, endpoint: null });
+    for (const [i, p] of plan.entries()) this.records.putAttachment({ containerId, networkId: p.networkId, networkName: p.networkName, seq: i, config: p.config, endpoint: null });
   }
 
   setUp(c: ContainerNet): Promise<NetworkSetUp> {

@@ -55,7 +55,8 @@ function endpointSettings(c: ContainerNetworkInfo, a: Attachment, n: NetworkReco
   out.MacAddress = ep?.mac || a.config.MacAddress || '';
   out.DriverOpts = a.config.DriverOpts ?? null;
   out.GwPriority = a.config.GwPriority ?? 0;
-  out.NetworkID = n?.id ?? a.networkId;
+  // A network that never existed has no ID to show; a removed one keeps the one it had.
+  out.NetworkID = n?.id ?? (/^[0-9a-f]{64}$/.test(a.networkId) ? a.networkId : '');
   if (ep) {
     out.EndpointID = ep.endpointId;
     out.Gateway = ep.gateway;

@@ -130,6 +130,12 @@ describe('user-defined networks', () => {
     assert.match(dup.stderr, /network with name front already exists/);
     const drv = await e.docker(['network', 'create', '-d', 'weave', 'w']);
     assert.match(drv.stderr, /plugin "weave" not found/);
+    // As dockerd: an unknown network fails the start, not the create (a 404 there means "pull").
+    const none = await e.docker(['run', '--name', 'lost', '--network', 'nosuch', BB, 'true']);
+    assert.equal(none.code, 125);
+    assert.doesNotMatch(none.stderr, /Unable to find image/);
+    assert.match(none.stderr, /failed to set up container networking: network nosuch not found/);
+    await e.dockerOk(['rm', 'lost']);
     assert.deepEqual(lines(await e.dockerOk(['network', 'ls', '--filter', 'label=app=web', '--format', '{{.Name}}'])), ['front']);
     assert.deepEqual(lines(await e.dockerOk(['network', 'ls', '--filter', 'type=custom', '-q'])), [id.slice(0, 12)]);
   });
