@@ -5,7 +5,7 @@
 #   make unit      unit tests next to the code (src/**/*.test.ts)
 #   make e2e       end-to-end tests against a live wharfd (test/e2e/*.test.ts; root)
 #   make test      deps + lint + unit + e2e (what .ci/run runs)
-#   make demo      start wharfd, import busybox, walk through the image commands
+#   make demo      start wharfd, walk through images, containers, networks, volumes, build, push/pull
 #   make bench     wharfd vs dockerd vs podman (installs docker.io and podman if missing)
 #   make fixtures  build the cached test images (busybox and Debian rootfs tars)
 
