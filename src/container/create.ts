@@ -67,8 +67,10 @@ export async function createContainer(svc: ContainerService, body: ContainerCrea
     if ((hostConfig.ExtraHosts ?? []).length > 0) throw invalidParameter('conflicting options: custom host-to-IP mapping and the network mode');
     if (publishes) throw invalidParameter('conflicting options: port publishing and the container type network mode');
     if (config.MacAddress) throw invalidParameter('conflicting options: mac-address and the network mode');
-    const peer = svc.records.resolve(net.mode.ref);
-    hostConfig.NetworkMode = `container:${peer.id}`;
+    // As dockerd: an unknown peer fails the start, not the create (a 404 at create makes the
+    // docker CLI try to pull the image).
+    const peer = svc.records.find(net.mode.ref);
+    hostConfig.NetworkMode = `container:${peer?.id ?? net.mode.ref}`;
   } else {
     hostConfig.NetworkMode = net.display;
   }
