@@ -366,9 +366,9 @@ describe('docker build: cache', () => {
     `FROM ${BB}`,
     'ENV STAGE=cache',
     'COPY first.txt /first.txt',
-    'RUN date +%s%N > /first-run',
+    'RUN cat /proc/sys/kernel/random/uuid > /first-run',
     'COPY second.txt /second.txt',
-    'RUN date +%s%N > /second-run',
+    'RUN cat /proc/sys/kernel/random/uuid > /second-run',
     'CMD ["cat", "/first.txt", "/second.txt"]',
     '',
   ].join('\n');
@@ -392,7 +392,7 @@ describe('docker build: cache', () => {
     writeFileSync(join(dir, 'second.txt'), '2 changed\n');
     const out = await buildOk(['-t', 'cache:x', dir]);
     const hits = lines(out).map((l, i, all) => (l === ' ---> Using cache' ? all.slice(0, i).reverse().find((s) => s.startsWith('Step ')) : undefined)).filter(Boolean);
-    assert.deepEqual(hits, ['Step 2/7 : ENV STAGE=cache', 'Step 3/7 : COPY first.txt /first.txt', 'Step 4/7 : RUN date +%s%N > /first-run']);
+    assert.deepEqual(hits, ['Step 2/7 : ENV STAGE=cache', 'Step 3/7 : COPY first.txt /first.txt', 'Step 4/7 : RUN cat /proc/sys/kernel/random/uuid > /first-run']);
     assert.equal(runsExecuted(out), 1, out);
     const after = await runIn('cache:x', ['cat', '/first-run', '/second-run']);
     assert.equal(after.split('\n')[0], before.split('\n')[0], 'the first RUN was not run again');
@@ -408,7 +408,7 @@ describe('docker build: cache', () => {
 
   it('a failing RUN reports its exit code and output, leaves no container, keeps the tag, and the steps before it stay cached', async () => {
     const good = (await e.dockerOk(['image', 'inspect', '--format', '{{.Id}}', 'cache:x'])).trim();
-    const failing = dockerfile.replace('RUN date +%s%N > /second-run', 'RUN echo "about to fail" && exit 3');
+    const failing = dockerfile.replace('RUN cat /proc/sys/kernel/random/uuid > /second-run', 'RUN echo "about to fail" && exit 3');
     writeFileSync(join(dir, 'Dockerfile'), failing);
     const r = await build(['-t', 'cache:x', dir]);
     assert.equal(r.code, 3, `${r.stdout}\n${r.stderr}`);
