@@ -1,6 +1,8 @@
 # Wharf's entry points. Everything runs on the Node 24 pinned in node_modules, never the host's node.
 #
 #   make deps      Debian packages + node_modules (quiet and quick when already there)
+#   make build     bundle wharfd into dist/wharfd.mjs (faster start; bin/wharfd uses it only while
+#                  it matches the sources, else runs src/)
 #   make lint      type-check (tsc --noEmit) + biome lint
 #   make unit      unit tests next to the code (src/**/*.test.ts)
 #   make e2e       end-to-end tests against a live wharfd (test/e2e/*.test.ts; root)
@@ -23,7 +25,7 @@ UNIT_TESTS := $(TESTS)
 E2E_TESTS := $(TESTS)
 endif
 
-.PHONY: all deps deps-npm lint typecheck biome unit e2e test demo bench fixtures
+.PHONY: all deps deps-npm build lint typecheck biome unit e2e test demo bench fixtures
 
 all: test
 
@@ -32,6 +34,9 @@ deps:
 
 deps-npm:
 	@scripts/deps.sh --npm
+
+build: deps-npm
+	@$(NODE) scripts/build.mjs
 
 typecheck: deps-npm
 	@echo '== tsc --noEmit'
@@ -48,7 +53,7 @@ unit: deps-npm
 	@$(NODE) $(NODE_FLAGS) --test --test-concurrency=$(TEST_CONCURRENCY) \
 		--test-timeout=$(UNIT_TIMEOUT_MS) $(UNIT_TESTS)
 
-e2e: deps
+e2e: deps build
 	@echo '== e2e tests'
 	@$(NODE) $(NODE_FLAGS) --test --test-concurrency=$(TEST_CONCURRENCY) \
 		--test-timeout=$(E2E_TIMEOUT_MS) $(E2E_TESTS)
@@ -62,9 +67,9 @@ test: deps
 fixtures: deps
 	@$(NODE) $(NODE_FLAGS) test/fixtures/build.ts all
 
-demo: deps
+demo: deps build
 	@scripts/demo.sh
 
-bench: deps
+bench: deps build
 	@scripts/deps.sh --bench
 	@$(NODE) $(NODE_FLAGS) bench/run.ts $(BENCH_ARGS)
