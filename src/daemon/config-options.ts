@@ -58,7 +58,7 @@ export const DIRECTIVES: readonly Directive[] = [
   { key: 'dns-search', fileKind: 'strings', flagKind: 'list', arg: 'list', help: 'DNS search domains for containers' },
   { key: 'mtu', fileKind: 'int', flagKind: 'int', arg: 'int', help: 'MTU of the default bridge (default 1500)' },
   { key: 'ip', fileKind: 'string', flagKind: 'string', arg: 'ip', help: 'Default host IP for published ports (default 0.0.0.0)' },
-  { key: 'iptables', fileKind: 'bool', flagKind: 'bool', help: 'Manage firewall rules (default true)', later: true },
+  { key: 'iptables', fileKind: 'bool', flagKind: 'bool', help: 'Write firewall rules for networks and published ports (default true)' },
   { key: 'ip-forward', fileKind: 'bool', flagKind: 'bool', help: 'Enable IP forwarding (default true)', later: true },
   { key: 'ip-masq', fileKind: 'bool', flagKind: 'bool', help: 'Masquerade the default bridge\'s outbound traffic (default true)' },
   { key: 'icc', fileKind: 'bool', flagKind: 'bool', help: 'Allow traffic between containers on the default bridge (default true)' },

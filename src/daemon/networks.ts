@@ -8,6 +8,7 @@ import { invalidParameter } from '../lib/errors.ts';
 import type { EventSink } from '../lib/events.ts';
 import { log } from '../lib/log.ts';
 import type { Db } from '../store/db.ts';
+import type { FirewallHost } from '../host/firewall.ts';
 import { BridgeDataPlane } from '../network/bridge/plane.ts';
 import { DEFAULT_BRIDGE_NAME } from '../network/defaults.ts';
 import type { NetworkDaemonConfig } from '../network/deps.ts';
@@ -50,8 +51,17 @@ function hostRoutes(): { iface: string; cidr: string }[] {
   return parseProcRoutes(readText('/proc/net/route')).map((r) => ({ iface: r.iface, cidr: formatCidr(r.cidr) }));
 }
 
+/** --iptables=false: dockerd's "leave the firewall to me" — no rule is ever written. */
+const noFirewall: FirewallHost = {
+  restore: async () => {},
+  save: async () => '',
+};
+
 export function openNetworks(config: DaemonConfig, db: Db, events: EventSink): NetworkService {
   const cfg = networkConfig(config);
+  if (config.iptables === false) {
+    log.warn('--iptables=false: no firewall rules are written, so published ports, masquerading and isolation between networks are left to the host\'s own rules');
+  }
   let svc: NetworkService | undefined;
   const dns = new EmbeddedDns({
     resolver: {
@@ -64,7 +74,11 @@ export function openNetworks(config: DaemonConfig, db: Db, events: EventSink): N
   });
   svc = new NetworkService({
     db,
-    dataPlane: new BridgeDataPlane({ runDir: join(config.execRoot, 'network'), chainPrefix: config.fwPrefix ?? 'WHARF' }),
+    dataPlane: new BridgeDataPlane({
+      runDir: join(config.execRoot, 'network'),
+      chainPrefix: config.fwPrefix ?? 'WHARF',
+      ...(config.iptables === false ? { firewall: noFirewall } : {}),
+    }),
     dns,
     events,
     config: cfg,
