@@ -47,7 +47,7 @@ export class BuildContext {
     // The callback pipeline destroys the decompressor when the upload fails: the loop then throws.
     if (head[0] === 0x1f && head[1] === 0x8b) source = streamPipeline(source, createGunzip(), () => {});
     else if (head.length === 4 && head.readUInt32LE(0) === 0xfd2fb528) source = streamPipeline(source, createZstdDecompress(), () => {});
-    for await (const e of readTarEntries(source)) {
+    for await (const e of readTarEntries(source, { lenientEnd: true })) {
       if (ctx.entries.size > MAX_CONTEXT_ENTRIES) throw invalidParameter('build context has too many files');
       const path = cleanPath(e.header.name).replace(/^\/+/, '');
       if (path === '.' || path === '') continue;
@@ -85,6 +85,12 @@ export class BuildContext {
       // Devices, fifos and the like have no place in a context: skipped, as docker's CLI never sends them.
     }
     return ctx;
+  }
+
+  /** Forgets an entry and deletes its file (moby's removeDockerfile). */
+  async drop(path: string): Promise<void> {
+    this.entries.delete(path);
+    await rm(join(this.dir, path), { recursive: true, force: true });
   }
 
   remove(): Promise<void> {

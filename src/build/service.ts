@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalidParameter, notFound } from '../lib/errors.ts';
 import { randomId } from '../lib/fsutil.ts';
-import { cleanPath } from '../lib/ignore-patterns.ts';
+import { cleanPath, IgnoreMatcher, readIgnoreFile } from '../lib/ignore-patterns.ts';
 import type { Db } from '../store/db.ts';
 import type { ImageService } from '../image/service.ts';
 import { familiarString, parseNormalizedNamed } from '../image/reference.ts';
@@ -49,6 +49,12 @@ export class BuildService implements BuildBackend {
         throw invalidParameter(`Cannot locate specified Dockerfile: ${opts.dockerfile || 'Dockerfile'}`);
       }
       const text = await readFile(join(ctx.dir, name), 'utf8');
+      // As moby: the Dockerfile and .dockerignore, once read, leave the context when .dockerignore
+      // excludes them (the CLI always sends them).
+      if (ctx.entries.get('.dockerignore')?.type === 'file') {
+        const ignore = new IgnoreMatcher(readIgnoreFile(await readFile(join(ctx.dir, '.dockerignore'), 'utf8')));
+        for (const p of ['.dockerignore', name]) if (ignore.matches(p)) await ctx.drop(p);
+      }
       const builder = new Builder(
         {
           containers: this.deps.containers,

@@ -190,7 +190,8 @@ export async function copyStep(
     }
     const digest = createHash('sha256').update(digestParts.join('\n')).digest('hex');
     const kind = paths.length > 1 ? 'multi' : from === undefined && ctx.entries.get(paths[0] ?? '')?.type === 'dir' ? 'dir' : 'file';
-    const createdBy = `${nopCreatedBy(state.shell, '').trimEnd()} ${what} ${kind}:${digest} in ${dest} `;
+    // As the classic builder words it: the destination as written, and a trailing space.
+    const createdBy = `${nopCreatedBy(state.shell, '').trimEnd()} ${what} ${kind}:${digest} in ${rawDest} `;
     const key = cache.key(createdBy, JSON.stringify({ chown: ins.chown ?? '', chmod: ins.chmod ?? '', link: ins.link }));
     if (await cache.cached(key)) return;
     const mode = ins.chmod ? parseChmod(ins.chmod) : undefined;

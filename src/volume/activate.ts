@@ -139,7 +139,8 @@ export class ContainerMounts {
     const opts = [d.nonRecursive ? 'bind' : 'rbind'];
     if (m.RW) opts.push('rw');
     else if (d.readOnlyNonRecursive) opts.push('ro');
-    else if (this.recursiveReadOnly) opts.push('rro');
+    // A file has no submounts; and crun 1.8 fails on `rro` for a file target ("Not a directory").
+    else if (this.recursiveReadOnly && isDirectory(source)) opts.push('rro');
     else if (d.readOnlyForceRecursive) throw invalidParameter('recursively read-only mounts need Linux 5.12 or later (mount_setattr)');
     else opts.push('ro');
     opts.push(m.Propagation || 'rprivate');
@@ -222,4 +223,12 @@ function mountsUnder(dir: string): string[] {
     if (p === dir || p.startsWith(`${dir}/`)) out.push(p);
   }
   return out.sort((a, b) => b.split('/').length - a.split('/').length);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return true; // made at start (a -v source): a directory
+  }
 }

@@ -210,3 +210,22 @@ describe('GNU tar agrees with our reader', () => {
     assert.ok(join(tree, 'x'));
   });
 });
+
+describe('lenientEnd', () => {
+  it("accepts an archive cut right after an entry's data (the docker CLI's -f contexts), and only with the option", async () => {
+    const { packTar } = await import('./writer.ts');
+    const { readTarEntries } = await import('./entries.ts');
+    const chunks: Buffer[] = [];
+    for await (const c of packTar([{ header: { name: 'Dockerfile', type: 'file', size: 5 }, body: Buffer.from('FROM\n') }])) chunks.push(Buffer.from(c));
+    const cut = Buffer.concat(chunks).subarray(0, 512 + 5); // header + data, no padding, no marker
+    const names: string[] = [];
+    for await (const e of readTarEntries([cut], { lenientEnd: true })) names.push(`${e.header.name}:${(await e.read()).toString()}`);
+    assert.deepEqual(names, ['Dockerfile:FROM\n']);
+    await assert.rejects(async () => {
+      for await (const e of readTarEntries([cut])) await e.read();
+    }, /truncated archive/);
+    await assert.rejects(async () => {
+      for await (const e of readTarEntries([cut.subarray(0, 512 + 3)], { lenientEnd: true })) await e.read();
+    }, /truncated archive/);
+  });
+});

@@ -33,6 +33,12 @@ export interface TarParserOptions {
   maxMetaSize?: number;
   /** Largest tail after the end-of-archive marker kept for tar-split. Default 16 MiB. */
   maxTrailerSize?: number;
+  /**
+   * Accept an archive that stops right after an entry's data, without its padding or the
+   * end-of-archive marker, as Go's archive/tar reader does: the docker CLI sends build
+   * contexts cut like that when it adds a Dockerfile from outside the context.
+   */
+  lenientEnd?: boolean;
 }
 
 type State = 'header' | 'meta' | 'data' | 'pad' | 'trailer' | 'done';
@@ -47,6 +53,7 @@ export class TarParser {
   private readonly handler: TarHandler;
   private readonly maxMeta: number;
   private readonly maxTrailer: number;
+  private readonly lenientEnd: boolean;
   private readonly block = Buffer.alloc(BLOCK);
   private blockLen = 0;
   private remaining = 0; // payload or padding bytes left in the current state
@@ -69,6 +76,7 @@ export class TarParser {
     this.handler = handler;
     this.maxMeta = opts.maxMetaSize ?? 1 << 20;
     this.maxTrailer = opts.maxTrailerSize ?? 16 << 20;
+    this.lenientEnd = opts.lenientEnd ?? false;
   }
 
   write(chunk: Buffer): void {
@@ -148,6 +156,12 @@ export class TarParser {
       return;
     }
     if (this.state === 'done') return;
+    if (this.lenientEnd && this.blockLen === 0 && this.raw.length === 0 && (this.state === 'pad' || this.state === 'header')) {
+      if (this.state === 'pad') this.finishEntry();
+      this.state = 'done';
+      this.handler.end(Buffer.alloc(0));
+      return;
+    }
     const where = `at offset ${this.offset + this.blockLen}`;
     if (this.state === 'header' && this.blockLen === 0 && this.raw.length === 0) {
       throw tarError(
