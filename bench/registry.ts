@@ -3,13 +3,31 @@
 // /images/create?fromImage: what the docker CLI calls, minus its rendering). podman is told the
 // registry is plain HTTP with tlsVerify=false (its registries.conf does not know the port).
 // Run them alone with `make bench BENCH_ARGS='--only push,pull'` or BENCH_ONLY=push,pull.
-import { runCommand, type Engine } from '../test/e2e/harness.ts';
+import { readFileSync } from 'node:fs';
+import { descendants, runCommand, type Engine } from '../test/e2e/harness.ts';
 import { type RegistryPeer, startRegistryPeer } from '../test/e2e/registry-peer.ts';
-import { ensureImage, interleave, newSeries, removeImage, settle, type Workload } from './workloads.ts';
+import { ensureImage, interleaveAll, newSeries, removeImage, settle, type Workload } from './workloads.ts';
 
 const REPO = 'debian';
 const TAG = 'bench';
 const ANONYMOUS = 'e30='; // base64("{}"): what the docker CLI sends without credentials
+
+/**
+ * CPU seconds (user + system, every thread) the engine's process tree has used so far: dockerd
+ * with its containerd, wharfd with its workers, podman's service. A loaded machine stretches
+ * wall times; the work an engine does for a push is what this counts.
+ */
+function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {} // exited meanwhile
+  }
+  return ticks / 100; // USER_HZ
+}
 
 /** A progress-stream API call; throws on an HTTP error or an error line in the stream. */
 async function streamCall(e: Engine, path: string): Promise<string[]> {
@@ -50,29 +68,33 @@ const push: Workload = {
   describe: (ctx) =>
     `push of the Debian image (${ctx.debian.sizeMB.toFixed(0)} MB tar) to an empty loopback docker-registry (a fresh one per push): ` +
     'POST /images/{name}/push (podman: with tlsVerify=false) until the stream ends, then the manifest is checked in the registry; between reps the image is removed and ' +
-    'loaded again, so no engine reuses a compressed blob it made in an earlier rep (wharfd keeps them; dockerd and podman recompress anyway)',
+    'loaded again, so no engine reuses a compressed blob it made in an earlier rep (wharfd keeps them; dockerd and podman recompress anyway); ' +
+    "also the CPU the engine's process tree used (user + system, all threads; dockerd with containerd), which a loaded machine does not stretch",
   async run(ctx) {
     const s = newSeries('push Debian image', 's', ['median', 'min'], {
       goal: { text: 'push faster than podman (issue 6)', stat: 'median', vs: 'podman', max: 1 },
     });
-    await interleave(ctx, s, async (e) => {
+    const cpu = newSeries('push Debian image, engine CPU', 's', ['median']);
+    await interleaveAll(ctx, [s, cpu], async (e) => {
       await removeImage(e, ctx.debian.ref);
       await e.dockerOk(['load', '-q', '-i', ctx.debian.archive]);
       const reg = await startRegistryPeer(`bench-push-${e.kind}`);
       try {
         await e.dockerOk(['tag', ctx.debian.ref, `${reg.host}/${REPO}:${TAG}`]);
         await settle();
+        const cpu0 = treeCpuSeconds(e.pid!);
         const started = performance.now();
         await streamCall(e, pushPath(e, `${reg.host}/${REPO}`, TAG));
         const secs = (performance.now() - started) / 1000;
+        const cpuSecs = treeCpuSeconds(e.pid!) - cpu0;
         await manifestDigest(reg, TAG);
         await e.docker(['rmi', `${reg.host}/${REPO}:${TAG}`]);
-        return secs;
+        return [secs, cpuSecs];
       } finally {
         await reg.stop();
       }
     });
-    return [s];
+    return [s, cpu];
   },
 };
 
@@ -81,11 +103,12 @@ const pull: Workload = {
   describe: (ctx) =>
     `pull of the Debian image from a loopback docker-registry, where skopeo put it once (skopeo copy docker-archive: → docker://, gzip): ` +
     `POST /images/create?fromImage= until the stream ends (podman: its own /libpod/images/pull?tlsVerify=false, the compat one ignores tlsVerify), ` +
-    `image and its layer removed between reps (${ctx.reps} reps)`,
+    `image and its layer removed between reps (${ctx.reps} reps); also the engine's CPU, as for push`,
   async run(ctx) {
     const s = newSeries('pull Debian image', 's', ['median', 'min'], {
       goal: { text: "pull ≤ 0.7× dockerd's time (issue 6)", stat: 'median', vs: 'dockerd', max: 0.7 },
     });
+    const cpu = newSeries('pull Debian image, engine CPU', 's', ['median']);
     const reg = await startRegistryPeer('bench-pull');
     const ref = `${reg.host}/${REPO}:${TAG}`;
     try {
@@ -98,16 +121,18 @@ const pull: Workload = {
       if (copy.code !== 0) throw new Error(`skopeo copy into the registry failed: ${copy.stderr.trim()}`);
       const digest = await manifestDigest(reg, TAG);
       ctx.log(`  the registry holds ${ref} as ${digest}`);
-      await interleave(ctx, s, async (e) => {
+      await interleaveAll(ctx, [s, cpu], async (e) => {
         // Nothing of the image may be left, or the engine skips the layer.
         await removeImage(e, ref);
         await removeImage(e, ctx.debian.ref);
         await settle();
+        const cpu0 = treeCpuSeconds(e.pid!);
         const started = performance.now();
         const lines = await streamCall(e, pullPath(e, `${reg.host}/${REPO}`, TAG));
         const secs = (performance.now() - started) / 1000;
+        const cpuSecs = treeCpuSeconds(e.pid!) - cpu0;
         if (e.kind !== 'podman' && !lines.some((l) => l.includes(digest))) throw new Error(`the pull did not report digest ${digest}`);
-        return secs;
+        return [secs, cpuSecs];
       });
     } finally {
       for (const e of ctx.engines) {
@@ -116,7 +141,7 @@ const pull: Workload = {
       }
       await reg.stop();
     }
-    return [s];
+    return [s, cpu];
   },
 };
 
