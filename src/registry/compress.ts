@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { constants, crc32, deflateRaw, type ZlibOptions, zstdCompress } from 'node:zlib';
 import { systemError } from '../lib/errors.ts';
+import { Limiter } from './push-limit.ts';
 
 export type LayerCompression = 'gzip' | 'zstd';
 
@@ -24,7 +25,21 @@ const WINDOW = 32 << 10;
 export const DEFAULT_GZIP_LEVEL = 1;
 export const DEFAULT_BLOCK = 1 << 20;
 
+/**
+ * Blocks being compressed at once in the whole daemon, every push together: enough for every
+ * core, and one thread of libuv's pool (4 unless UV_THREADPOOL_SIZE says) left for file I/O.
+ */
+const POOL = Number(process.env['UV_THREADPOOL_SIZE']) || 4;
+const slots = new Limiter(Math.max(1, Math.min(POOL - 1, 2 * availableParallelism())));
+
 function deflateBlock(block: Buffer, dictionary: Buffer | undefined, last: boolean, level: number): Promise<Buffer> {
+  return slots.run(
+    () => {},
+    () => deflateNow(block, dictionary, last, level),
+  );
+}
+
+function deflateNow(block: Buffer, dictionary: Buffer | undefined, last: boolean, level: number): Promise<Buffer> {
   const opts: ZlibOptions = {
     level,
     memLevel: 9,
@@ -123,11 +138,15 @@ export async function* parallelZstd(input: AsyncIterable<Uint8Array>, opts: Comp
   const blockSize = Math.min(16 << 20, Math.max(1 << 20, opts.blockSize ?? 4 << 20));
   const parallel = Math.max(1, opts.parallel ?? availableParallelism());
   const inflight: Promise<Buffer>[] = [];
-  const one = (block: Buffer) =>
+  const params = { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_checksumFlag]: 1 };
+  const compress = (block: Buffer) =>
     new Promise<Buffer>((resolve, reject) =>
-      zstdCompress(block, { chunkSize: outputRoom(block.length), params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_checksumFlag]: 1 } }, (err, out) =>
-        err ? reject(err) : resolve(out),
-      ),
+      zstdCompress(block, { chunkSize: outputRoom(block.length), params }, (err, out) => (err ? reject(err) : resolve(out))),
+    );
+  const one = (block: Buffer) =>
+    slots.run(
+      () => {},
+      () => compress(block),
     );
   let any = false;
   for await (const block of blocks(input, blockSize)) {

@@ -1,5 +1,5 @@
-// A counting semaphore for uploads (dockerd's transfer manager limit, max-concurrent-uploads):
-// shared by every push of the daemon, first come first served.
+// A counting semaphore, first come first served: uploads (dockerd's transfer manager limit,
+// max-concurrent-uploads) and blocks being compressed, each shared by every push of the daemon.
 export class Limiter {
   private readonly max: number;
   private running = 0;
