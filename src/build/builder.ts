@@ -59,8 +59,10 @@ export class Builder {
     const target = plan.stages[plan.order.at(-1)!]!;
     if (labels.length > 0) {
       // As the classic builder: --label becomes a LABEL step at the end of the target stage.
-      const text = `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`;
-      target.instructions.push(readInstruction({ cmd: 'label', flags: [], rest: text.slice(6), original: text, heredocs: [], startLine: 0, endLine: 0 }));
+      const original = `LABEL ${labels.map(([k, v]) => `${k}=${v}`).join(' ')}`;
+      const quote = (t: string) => `'${t.replace(/'/g, "'\\''")}'`; // single quotes: expansion leaves the text as given
+      const pairs = labels.map(([k, v]) => ({ key: quote(k), value: quote(v) }));
+      target.instructions.push({ kind: 'label', pairs, line: 0, original });
     }
 
     // Step numbers over the stages built, in Dockerfile order.

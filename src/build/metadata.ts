@@ -66,7 +66,7 @@ export function applyMetadata(
         const key = expand(p.key);
         const value = expand(p.value);
         labels[key] = value;
-        parts.push(`${JSON.stringify(key)}=${JSON.stringify(value)}`);
+        parts.push(`${key}=${value}`);
       }
       config.Labels = labels;
       return `LABEL ${parts.join(' ')}`;

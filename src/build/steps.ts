@@ -2,13 +2,14 @@
 // does: RUN runs one and commits what it changed; COPY/ADD and WORKDIR write into one's
 // mounted rootfs and commit that. The container is removed whatever happens.
 import { createHash } from 'node:crypto';
-import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { invalidParameter, WharfError } from '../lib/errors.ts';
 import { randomId } from '../lib/fsutil.ts';
 import type { ImageService } from '../image/service.ts';
 import { commitWithConfig } from '../container/commit.ts';
 import { createContainer } from '../container/create.ts';
+import { lowerDirs } from '../container/diff.ts';
 import { removeContainer } from '../container/remove.ts';
 import { mountRootfs, unmountRootfs } from '../container/rootfs.ts';
 import type { ContainerService } from '../container/service.ts';
@@ -104,6 +105,7 @@ export async function runStep(deps: StepDeps, state: StageState, ins: Instructio
         deps.opts.signal.removeEventListener('abort', onAbort);
         session.close();
       }
+      await removeMountPoints(svc, cid, mounts.mounts.map((m) => m.Target));
       return commitWithConfig(svc, cid, { config: state.config, createdBy });
     });
     cache.record(key, id, createdBy);
@@ -232,6 +234,32 @@ export async function workdirStep(deps: StepDeps, state: StageState, ins: Instru
   cache.record(key, id, createdBy);
   state.advance(id, await deps.images.config(id));
   deps.out.line(` ---> ${short(id)}`);
+}
+
+/**
+ * RUN --mount targets the runtime had to create (and the parents it made for them) leave the
+ * layer, as BuildKit's do: what is left of them in the rw layer is an empty file or directory
+ * that no image layer has.
+ */
+async function removeMountPoints(svc: ContainerService, id: string, targets: string[]): Promise<void> {
+  if (targets.length === 0) return;
+  const key = svc.records.resolve(id).snapshotKey;
+  const upper = await svc.deps.snapshotter.diffDir(key);
+  const lowers = await lowerDirs(svc, key);
+  const inImage = async (p: string) => {
+    for (const l of lowers) if (await lstat(join(l, p)).then(() => true, () => false)) return true;
+    return false;
+  };
+  for (const target of targets) {
+    for (let p = posix.normalize(target); p !== '/' && p !== '.'; p = posix.dirname(p)) {
+      if (await inImage(p)) break;
+      const st = await lstat(join(upper, p)).catch(() => undefined);
+      if (!st) continue;
+      const empty = st.isDirectory() ? (await readdir(join(upper, p))).length === 0 : st.isFile() && st.size === 0;
+      if (!empty) break;
+      await rm(join(upper, p), { recursive: false, force: true }).catch(() => rmdir(join(upper, p)));
+    }
+  }
 }
 
 /** A container that never runs: only its rootfs is written. */
