@@ -43,6 +43,7 @@ export const DIRECTIVES: readonly Directive[] = [
   { key: 'registry-mirrors', flag: 'registry-mirror', fileKind: 'strings', flagKind: 'list', arg: 'list', help: 'Preferred Docker Hub mirrors' },
   { key: 'max-concurrent-downloads', fileKind: 'int', flagKind: 'int', arg: 'int', help: 'Max concurrent layer downloads per pull (default 3)' },
   { key: 'max-concurrent-uploads', fileKind: 'int', flagKind: 'int', arg: 'int', help: 'Max concurrent layer uploads per push (default 5)' },
+  { key: 'push-compression', fileKind: 'string', flagKind: 'string', arg: 'string', help: 'Compression of the layer blobs push makes: gzip (default) or zstd (pushed as OCI manifests)' },
   { key: 'bip', fileKind: 'string', flagKind: 'string', arg: 'string', help: 'IP address and prefix of the default bridge (e.g. 172.17.0.1/16)' },
   { key: 'bridge', short: 'b', fileKind: 'string', flagKind: 'string', arg: 'string', help: 'Name of the default bridge, made if missing (default wharf0; "none" disables it)' },
   { key: 'default-address-pools', flag: 'default-address-pool', fileKind: 'array', flagKind: 'list', arg: 'base=CIDR,size=N', help: 'Address pools for new networks' },

@@ -41,6 +41,13 @@ describe('daemon config', () => {
     assert.equal(c.cgroupHybridFix, false);
   });
 
+  it('takes push-compression gzip (the default) or zstd, as a flag or a daemon.json key', async () => {
+    assert.equal((await load([])).pushCompression, 'gzip');
+    assert.equal((await load(['--push-compression', 'zstd'])).pushCompression, 'zstd');
+    assert.equal((await load([], { 'push-compression': 'zstd' })).pushCompression, 'zstd');
+    await assert.rejects(load(['--push-compression', 'xz']), /invalid push-compression "xz": gzip or zstd/);
+  });
+
   it('takes --cgroup-hybrid-fix as a flag or a daemon.json key, and documents it', async () => {
     assert.equal((await load(['--cgroup-hybrid-fix'])).cgroupHybridFix, true);
     assert.equal((await load([], { 'cgroup-hybrid-fix': true })).cgroupHybridFix, true);

@@ -59,6 +59,8 @@ export interface DaemonConfig {
   registryMirrors: string[];
   maxConcurrentDownloads: number;
   maxConcurrentUploads: number;
+  /** Compression of the layer blobs push makes (zstd only when asked: an OCI manifest then). */
+  pushCompression: 'gzip' | 'zstd';
   bip?: string;
   bridge?: string;
   defaultAddressPools: AddressPool[];
@@ -239,6 +241,7 @@ function build(given: Map<string, Given>, configFile: string, env: NodeJS.Proces
     registryMirrors: (list('registry-mirrors') ?? []).map(normalizeMirror),
     maxConcurrentDownloads: atLeastOne('max-concurrent-downloads', int('max-concurrent-downloads') ?? 3),
     maxConcurrentUploads: atLeastOne('max-concurrent-uploads', int('max-concurrent-uploads') ?? 5),
+    pushCompression: pushCompression(str('push-compression')),
     defaultAddressPools: parsePools(given.get('default-address-pools')),
   };
   if (tls) {
@@ -371,4 +374,9 @@ function parseProxies(p: Record<string, unknown>): ProxyConfig {
     out[field] = val;
   }
   return out;
+}
+
+function pushCompression(v: string | undefined): 'gzip' | 'zstd' {
+  if (v === undefined || v === 'gzip' || v === 'zstd') return v ?? 'gzip';
+  throw invalidParameter(`invalid push-compression "${v}": gzip or zstd`);
 }

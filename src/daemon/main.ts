@@ -160,7 +160,7 @@ async function main(argv: string[]): Promise<void> {
     maxConcurrentDownloads: config.maxConcurrentDownloads,
   });
   registerImageRoutes(routes, images, distribution);
-  registerImagePushRoute(routes, new PushService(images, distribution.hosts, { maxConcurrentUploads: config.maxConcurrentUploads }));
+  registerImagePushRoute(routes, new PushService(images, distribution.hosts, { maxConcurrentUploads: config.maxConcurrentUploads, compression: config.pushCompression }));
   registerAuthRoutes(routes, distribution);
   registerContainerRoutes(routes, containers.api);
   registerNetworkRoutes(routes, networks);
