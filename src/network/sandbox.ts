@@ -2,23 +2,22 @@
 // ports reserved, a network namespace made, one veth per bridge network, published ports
 // programmed, and /etc/hosts + /etc/resolv.conf written (the embedded DNS on user-defined
 // networks, the host's resolvers on the default bridge). On exit, failed start or removal all
-// of it is undone. Live connect/disconnect change a running container's endpoints and hosts.
+// of it is undone. Live connect/disconnect are in connect.ts.
 import { randomId } from '../lib/fsutil.ts';
-import { conflict, forbidden, invalidParameter, messageOf, notFound, systemError, WharfError } from '../lib/errors.ts';
+import { messageOf, systemError, WharfError } from '../lib/errors.ts';
 import { log } from '../lib/log.ts';
 import { tx } from '../store/db.ts';
 import { OPT_HOST_BINDING } from './create.ts';
 import type { ContainerNet } from './deps.ts';
 import type { EndpointSpec, PortBinding } from './driver.ts';
-import { CONFLICT_HOST, CONFLICT_NONE, CONFLICT_SHARED, endpointRequest, NetworkSetupError, planAttachments, validateEndpoint } from './endpoint-config.ts';
-import { rewriteHosts, writeEtcFiles, type EtcPaths } from './etc-files.ts';
+import { NetworkSetupError, planAttachments } from './endpoint-config.ts';
+import { writeEtcFiles, type EtcPaths } from './etc-files.ts';
 import { firstFree, ipToNum, macFromIp, parseCidr4, usable } from './ipam.ts';
 import { bigToIp6, contains6, firstFree6, ip6ToBig, parseCidr6 } from './ipam6.ts';
 import { parseNetworkMode } from './mode.ts';
 import { PortAllocationError, portRequests } from './ports.ts';
 import type { Attachment, LiveEndpoint, NetworkRecord, PublishedPort } from './records.ts';
 import type { NetworkService } from './service.ts';
-import type { EndpointSettings } from './types.ts';
 
 export interface NetworkSetUp {
   etc: EtcPaths;
@@ -37,12 +36,12 @@ export function bindings(ep: LiveEndpoint, ports: PublishedPort[]): PortBinding[
 }
 
 /** The container's addresses, for /etc/hosts. */
-function addressesOf(eps: (LiveEndpoint | null | undefined)[]): string[] {
+export function addressesOf(eps: (LiveEndpoint | null | undefined)[]): string[] {
   return eps.flatMap((e) => (e?.ipv4 ? [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])] : []));
 }
 
 /** Leases an address (the requested one, else the first free) and names the endpoint. Runs inside a transaction. */
-function allocate(svc: NetworkService, containerId: string, n: NetworkRecord, att: Attachment, ifName: string): LiveEndpoint {
+export function allocate(svc: NetworkService, containerId: string, n: NetworkRecord, att: Attachment, ifName: string): LiveEndpoint {
   const endpointId = randomId();
   if (!n.bridge) return { endpointId, ifName: '', ipv4: '', prefixLen: 0, gateway: '', mac: '', ports: [] };
   const b = n.bridge;
@@ -98,7 +97,7 @@ function networkOf(svc: NetworkService, a: Attachment): NetworkRecord {
   return n;
 }
 
-function extraHosts(svc: NetworkService, c: ContainerNet): string[] {
+export function extraHosts(svc: NetworkService, c: ContainerNet): string[] {
   return c.extraHosts.map((e) => {
     const m = /^([^:=]+)([:=])host-gateway$/.exec(e);
     if (!m) return e;
@@ -217,87 +216,4 @@ export async function tearDownNetworking(svc: NetworkService, containerId: strin
 export async function forgetContainer(svc: NetworkService, containerId: string): Promise<void> {
   await tearDownNetworking(svc, containerId);
   tx(svc.deps.db, () => svc.records.deleteAttachmentsOf(containerId));
-}
-
-async function refreshHosts(svc: NetworkService, c: ContainerNet): Promise<void> {
-  const ips = addressesOf(svc.records.attachmentsOf(c.id).map((a) => a.endpoint));
-  await rewriteHosts(c.dir, { hostname: c.hostname, ...(c.domainname ? { domainname: c.domainname } : {}), ips, extraHosts: extraHosts(svc, c) });
-}
-
-/** POST /networks/{id}/connect for one container, under its lock. */
-export async function connectContainer(svc: NetworkService, containerId: string, n: NetworkRecord, cfg: Partial<EndpointSettings>): Promise<void> {
-  const c = svc.containers.get(containerId);
-  if (!c) throw notFound(`No such container: ${containerId}`);
-  if (c.removing) throw conflict(`Container ${c.id} is marked for removal and cannot be connected or disconnected to the network`);
-  const mode = parseNetworkMode(c.networkMode).mode;
-  if (mode.kind === 'container') throw invalidParameter(CONFLICT_SHARED);
-  if (mode.kind === 'host' || n.driver === 'host') throw invalidParameter(CONFLICT_HOST);
-  const atts = svc.records.attachmentsOf(c.id);
-  if (atts.some((a) => a.networkId === n.id)) throw forbidden(`endpoint with name ${c.name} already exists in network ${n.name}`);
-  const onNone = atts.some((a) => svc.records.get(a.networkId)?.driver === 'null');
-  if (mode.kind === 'none' || onNone || n.driver === 'null') throw invalidParameter(CONFLICT_NONE);
-  const req = endpointRequest(cfg);
-  validateEndpoint(n, req);
-  const att: Attachment = { containerId: c.id, networkId: n.id, networkName: n.name, seq: svc.records.nextSeq(c.id), config: req, endpoint: null };
-  const netns = svc.records.sandbox(c.id);
-  if (!c.running || !netns || !n.bridge) {
-    tx(svc.deps.db, () => svc.records.putAttachment(att));
-    return;
-  }
-  const used = new Set(atts.map((a) => a.endpoint?.ifName));
-  let k = 0;
-  while (used.has(`eth${k}`)) k++;
-  const hasRoute = atts.some((a) => a.endpoint?.ifName && !svc.records.get(a.networkId)?.internal);
-  tx(svc.deps.db, () => {
-    att.endpoint = allocate(svc, c.id, n, att, `eth${k}`);
-    svc.records.putAttachment(att);
-  });
-  try {
-    await svc.deps.dataPlane.connect(svc.spec(n), endpointSpec(c.id, netns, att.endpoint!, !hasRoute && !n.internal));
-  } catch (err) {
-    await svc.deps.dataPlane.disconnect(svc.spec(n), endpointSpec(c.id, netns, att.endpoint!, false)).catch(() => {});
-    tx(svc.deps.db, () => {
-      svc.records.deleteAttachment(c.id, n.id);
-      svc.records.releaseLease(n.id, c.id);
-    });
-    throw err instanceof NetworkSetupError ? err : systemError(`failed to connect container ${c.name} to network ${n.name}: ${messageOf(err)}`, err);
-  }
-  svc.names.changed();
-  await refreshHosts(svc, c);
-  svc.emit(n, 'connect', { container: c.id });
-}
-
-/** POST /networks/{id}/disconnect for one container, under its lock. */
-export async function disconnectContainer(svc: NetworkService, containerId: string, ref: string, force: boolean): Promise<void> {
-  const c = svc.containers.get(containerId);
-  if (!c) throw notFound(`No such container: ${containerId}`);
-  const n = svc.records.find(ref);
-  const att = svc.records.attachmentsOf(c.id).find((a) => (n ? a.networkId === n.id : a.networkName === ref));
-  if (!c.running || !att?.endpoint || (!n && force)) {
-    if (!att) {
-      if (!n && !force) throw notFound(`network ${ref} not found`);
-      throw systemError(`container ${c.id} is not connected to network ${n?.name ?? ref}`);
-    }
-    tx(svc.deps.db, () => svc.records.deleteAttachment(c.id, att.networkId));
-    return;
-  }
-  if (!n) throw notFound(`network ${ref} not found`);
-  if (parseNetworkMode(c.networkMode).mode.kind === 'host' && n.driver === 'host') throw invalidParameter(CONFLICT_HOST);
-  const ep = att.endpoint;
-  const netns = svc.records.sandbox(c.id);
-  if (n.bridge && netns) {
-    const spec = endpointSpec(c.id, netns, ep, false);
-    if (ep.ports.length > 0) {
-      await svc.deps.dataPlane.unpublish(svc.spec(n), spec, bindings(ep, ep.ports));
-      svc.ports.release(c.id, ep.ports);
-    }
-    await svc.deps.dataPlane.disconnect(svc.spec(n), spec);
-  }
-  tx(svc.deps.db, () => {
-    svc.records.deleteAttachment(c.id, n.id);
-    svc.records.releaseLease(n.id, c.id);
-  });
-  svc.names.changed();
-  await refreshHosts(svc, c);
-  svc.emit(n, 'disconnect', { container: c.id });
 }
