@@ -146,13 +146,18 @@ function healthcheck(ins: Instruction & { kind: 'healthcheck' }): HealthConfig {
     const v = ins.options[name];
     return v === undefined ? 0 : parseGoDuration(v, name);
   };
-  hc.Interval = d('interval');
-  hc.Timeout = d('timeout');
-  hc.StartPeriod = d('start-period');
-  hc.StartInterval = d('start-interval');
+  // Zero values are left out, as Go's omitempty leaves them out of the image config.
+  const set = (field: 'Interval' | 'Timeout' | 'StartPeriod' | 'StartInterval' | 'Retries', v: number) => {
+    if (v !== 0) hc[field] = v;
+  };
+  set('Interval', d('interval'));
+  set('Timeout', d('timeout'));
+  set('StartPeriod', d('start-period'));
+  set('StartInterval', d('start-interval'));
   const retries = ins.options['retries'];
-  hc.Retries = retries === undefined ? 0 : Number(retries);
-  if (!Number.isInteger(hc.Retries) || hc.Retries < 0) throw invalidParameter(`invalid retries value: ${retries}`);
+  const n = retries === undefined ? 0 : Number(retries);
+  if (!Number.isInteger(n) || n < 0) throw invalidParameter(`invalid retries value: ${retries}`);
+  set('Retries', n);
   return hc;
 }
 

@@ -63,7 +63,7 @@ describe('config-only instructions', () => {
   it('HEALTHCHECK reads Go durations; history lines are the classic builder\'s', () => {
     const c: ContainerConfigTemplate = {};
     apply('HEALTHCHECK --interval=1m30s --retries=3 CMD true', c);
-    assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 90e9, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 3 });
+    assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 90e9, Retries: 3 });
     assert.equal(parseGoDuration('1.5s', 'x'), 1.5e9);
     assert.throws(() => parseGoDuration('5', 'interval'), /invalid duration/);
     assert.equal(nopCreatedBy(['/bin/sh', '-c'], 'CMD ["x"]'), '/bin/sh -c #(nop)  CMD ["x"]');
