@@ -9,6 +9,7 @@ import type { Descriptor } from '../image/types.ts';
 import { type Digest, shortId } from '../lib/digest.ts';
 import { errnoCode, invalidParameter, messageOf, systemError, WharfError } from '../lib/errors.ts';
 import { applyLayer } from '../snapshot/apply.ts';
+import { log } from '../lib/log.ts';
 import { RegistryError, type RegistryClient } from './client/index.ts';
 import type { Limiter } from './limiter.ts';
 
@@ -64,7 +65,9 @@ export async function fetchLayer(ctx: LayerContext, desc: Descriptor, expectedDi
         committing.catch(() => {});
       });
     }
+    const started = performance.now();
     const applied = await applyLayer(source, dir, { signal });
+    const unpacked = performance.now();
     if (committing) {
       say('Verifying Checksum');
       await committing;
@@ -75,6 +78,13 @@ export async function fetchLayer(ctx: LayerContext, desc: Descriptor, expectedDi
     if (applied.diffId !== expectedDiffId) {
       throw invalidParameter(`layers from manifest don't match image configuration: layer ${desc.digest} has diff ID ${applied.diffId}, the config says ${expectedDiffId}`);
     }
+    log.debug('pull: layer staged', {
+      layer: desc.digest,
+      bytes: desc.size,
+      downloaded: !haveBlob,
+      unpackMs: Math.round(unpacked - started),
+      publishWaitMs: Math.round(performance.now() - unpacked),
+    });
     say('Extracting', { current: desc.size, total: desc.size });
     say('Pull complete');
     return { dir, diffId: applied.diffId, size: applied.size, tarSize: applied.tarSize, tarSplit: applied.tarSplit, downloaded: !haveBlob };
@@ -131,6 +141,7 @@ async function* download(
       }
       if (received < desc.size) throw new Truncated(desc.digest, received, desc.size);
       await writing;
+      log.debug('pull: layer downloaded', { layer: desc.digest, bytes: received });
       done();
       return;
     } catch (err) {

@@ -110,9 +110,11 @@ export class PullService {
     const svc = this.svc;
     const repo = ref.path;
     const tagOrDigest = ref.digest ?? ref.tag!;
+    const t0 = performance.now();
     const resolved = await this.resolve(client, ref, want).catch((err: unknown) => {
       throw translatePullError(err, ref);
     });
+    log.debug('pull: manifest resolved', { ref: familiarString(ref), digest: resolved.topDigest, ms: Math.round(performance.now() - t0) });
     opts.progress({ status: `Pulling from ${ref.path}`, id: tagOrDigest });
     const { manifest } = resolved;
     const release = svc.leases.acquire([resolved.topDigest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
@@ -129,6 +131,7 @@ export class PullService {
       const present = svc.records.get(manifest.config.digest) !== undefined;
       const downloaded = present ? [] : await this.layers(client, repo, manifest.layers, diffIds, staged, opts);
 
+      const layersDone = performance.now();
       const id = sha256(configBytes);
       const refString = fullString(ref);
       const digestRef = `${fullName(ref)}@${resolved.topDigest}`;
@@ -141,6 +144,7 @@ export class PullService {
         await registerImage(svc, configBytes, staged, { tags: ref.digest ? [] : [refString], digests: [[digestRef, resolved.topDigest]] });
         for (const d of downloaded) svc.layers.recordBlob(d.diffId, { digest: d.desc.digest, media_type: d.desc.mediaType, size: d.desc.size });
       });
+      log.debug('pull: registered', { ref: refString, layers: downloaded.length, registerMs: Math.round(performance.now() - layersDone) });
       opts.progress({ status: `Digest: ${resolved.topDigest}` });
       return moved || downloaded.length > 0;
     } finally {

@@ -20,6 +20,8 @@ const DOCKER_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 let e: Engine;
+/** A second wharfd with --registry-mirror, torn down in after() once the registries are gone. */
+let mirror: Engine | undefined;
 let files: { dir: string; remove: () => Promise<void> };
 let reg: RegistryPeer;
 let authReg: RegistryPeer;
@@ -125,6 +127,7 @@ before(async () => {
 after(async () => {
   // Registries first: the engine's teardown checks that nothing is left running.
   await Promise.all([reg?.stop(), authReg?.stop(), hostile?.stop(), dying?.stop()]);
+  await mirror?.teardown();
   await e?.teardown();
   await files?.remove();
 });
@@ -139,6 +142,7 @@ interface Inspect {
 describe('pull from docker-registry', () => {
   it('pulls, reports progress as dockerd, records tag and repo digest, and runs the image', async () => {
     const ref = `${reg.host}/test/busybox`;
+    const since = String(Math.floor(Date.now() / 1000) - 1);
     const r = await e.docker(['pull', ref]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Using default tag: latest\nlatest: Pulling from test\/busybox\n/);
@@ -150,6 +154,8 @@ describe('pull from docker-registry', () => {
     assert.deepEqual(img.RepoTags, [`${ref}:latest`]);
     assert.deepEqual(img.RepoDigests, [`${ref}@${bbManifestDigest}`]);
     assert.equal((await e.dockerOk(['run', '--rm', `${ref}:latest`, 'echo', 'pulled and running'])).trim(), 'pulled and running');
+    const events = await e.dockerOk(['events', '--since', since, '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'event=pull', '--format', '{{.Action}} {{.Actor.ID}}']);
+    assert.equal(events.trim(), `pull ${ref}:latest`);
   });
 
   it('says "Image is up to date" the second time, and pulls by digest', async () => {
@@ -197,6 +203,21 @@ describe('pull from docker-registry', () => {
     const none = await e.docker(['pull', '--platform', 'linux/s390x', ref]);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no matching manifest for linux\/s390x in the manifest list entries/);
+
+    const single = await e.docker(['pull', '--platform', 'linux/arm64', `${reg.host}/test/busybox:v2`]);
+    assert.equal(single.code, 1);
+    assert.match(single.stderr, /image with reference .*test\/busybox:v2 was found but does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64/);
+  });
+
+  it('pulls Docker Hub names through a registry mirror (registry-mirrors)', async () => {
+    await skopeoCopy(await busyboxImageArchive(), `${reg.host}/library/busybox:latest`);
+    mirror = await startEngine('pull-mirror', { args: ['--registry-mirror', `http://${reg.host}`] });
+    const out = await mirror.dockerOk(['pull', 'busybox']);
+    assert.match(out, /latest: Pulling from library\/busybox\n/);
+    assert.match(out, /docker\.io\/library\/busybox:latest\n$/);
+    const img = await inspectImage<Inspect>(mirror, 'busybox');
+    assert.equal(img.Id, bbConfigDigest);
+    assert.deepEqual(img.RepoDigests, [`busybox@${bbManifestDigest}`]);
   });
 
   it('wharf pull prints plain lines off a terminal and the reference', async () => {
