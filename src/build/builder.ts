@@ -7,7 +7,7 @@ import type { Digest } from '../lib/digest.ts';
 import { invalidParameter } from '../lib/errors.ts';
 import { nowRfc3339Nano } from '../lib/gotime.ts';
 import { registerImage } from '../image/register.ts';
-import type { ImageConfig } from '../image/types.ts';
+import type { ContainerConfigTemplate, ImageConfig } from '../image/types.ts';
 import { HOST_ARCH } from '../container/create.ts';
 import { BuildArgs } from './args.ts';
 import { stepKey, type BuildCache } from './cache.ts';
@@ -16,6 +16,7 @@ import { type Instruction, readInstruction, readInstructions } from './dockerfil
 import { parseDockerfile } from './dockerfile/parse.ts';
 import { processWord } from './dockerfile/shell-lex.ts';
 import { applyMetadata, nopCreatedBy } from './metadata.ts';
+import { type CacheSource, restoreFromSources } from './cache-from.ts';
 import { StageOutput, short } from './output.ts';
 import { planStages, type Stage } from './stages.ts';
 import { StageState } from './stage-state.ts';
@@ -177,7 +178,7 @@ export class Builder {
       return;
     }
     const key = (description: string, extra: string) => stepKey(state.imageId, description, extra);
-    const cached = (k: string) => this.cached(k, state, out);
+    const cached = (k: string, createdBy: string) => this.cached(k, state, out, createdBy, state.config);
     const record = (k: string, id: string, description: string) => this.deps.cache.record(k, id, state.imageId, description);
     switch (ins.kind) {
       case 'run':
@@ -195,22 +196,46 @@ export class Builder {
     }
   }
 
-  /** A cache hit moves the stage to the cached image and says so. */
-  private async cached(key: string, state: StageState, out: StageOutput): Promise<boolean> {
+  /**
+   * A cache hit moves the stage to the cached image and says so. The build cache is asked
+   * first, then the --cache-from images (`createdBy` and the step's resulting config are what
+   * those are matched and restored with).
+   */
+  private async cached(key: string, state: StageState, out: StageOutput, createdBy: string, config: ContainerConfigTemplate): Promise<boolean> {
     if (this.opts.noCache) return false;
-    const hit = this.deps.cache.lookup(key);
-    if (!hit) return false;
+    let hit = this.deps.cache.lookup(key);
+    if (!hit) {
+      const restored = restoreFromSources(await this.cacheSources(), state.image, createdBy, config);
+      if (!restored) return false;
+      const images = this.deps.images;
+      const parent = state.imageId as Digest;
+      hit = (await images.lock.run(() => registerImage(images, Buffer.from(JSON.stringify(restored)), new Map(), { parent }))).id;
+      this.deps.cache.record(key, hit, state.imageId, createdBy);
+    }
     state.advance(hit, await this.deps.images.config(hit));
     out.line(' ---> Using cache');
     out.line(` ---> ${short(hit)}`);
     return true;
   }
 
+  private sources: Promise<CacheSource[]> | undefined;
+
+  /** The --cache-from images that are here (others are skipped, as dockerd skips them). */
+  private cacheSources(): Promise<CacheSource[]> {
+    this.sources ??= Promise.all(
+      this.opts.cacheFrom.map(async (ref) => {
+        const row = this.deps.images.tryResolve(ref);
+        return row ? [{ id: row.id, image: await this.deps.images.config(row.id) }] : [];
+      }),
+    ).then((l) => l.flat());
+    return this.sources;
+  }
+
   /** A config-only step: a new image on the same layers, with a "#(nop)" history line. */
   private async configStep(state: StageState, out: StageOutput, comment: string, config = state.config, author?: string): Promise<void> {
     const createdBy = nopCreatedBy(state.shell, comment);
     const k = stepKey(state.imageId, createdBy, JSON.stringify(config));
-    if (await this.cached(k, state, out)) return;
+    if (await this.cached(k, state, out, createdBy, config)) return;
     const created = nowRfc3339Nano();
     const image: ImageConfig = {
       ...state.image,
@@ -226,9 +251,4 @@ export class Builder {
     state.advance(r.id, image);
     out.line(` ---> ${short(r.id)}`);
   }
-}
-
-/** Where a build keeps its unpacked context: under the daemon's data root. */
-export function contextDir(root: string, id: string): string {
-  return join(root, 'build', id);
 }

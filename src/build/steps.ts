@@ -47,7 +47,8 @@ export interface StepDeps {
 
 export interface CacheOps {
   key(description: string, extra: string): string;
-  cached(key: string): Promise<boolean>;
+  /** Looks the step up; `createdBy` is its history line (what --cache-from images are matched on). */
+  cached(key: string, createdBy: string): Promise<boolean>;
   record(key: string, imageId: string, description: string): void;
 }
 
@@ -66,7 +67,7 @@ export async function runStep(deps: StepDeps, state: StageState, ins: Instructio
   const createdBy = [...(runArgs.length > 0 ? [`|${runArgs.length}`, ...runArgs] : []), ...cmd].join(' ');
   const network = ins.network ?? deps.opts.networkMode;
   const key = cache.key(createdBy, JSON.stringify({ mounts: ins.mounts, network: ins.network ?? '' }));
-  if (await cache.cached(key)) return;
+  if (await cache.cached(key, createdBy)) return;
 
   const mounts = await runMounts(deps, state, ins.mounts);
   const hostConfig: HostConfig = {
@@ -195,7 +196,7 @@ export async function copyStep(
     // As the classic builder words it: the destination as written, and a trailing space.
     const createdBy = `${nopCreatedBy(state.shell, '').trimEnd()} ${what} ${kind}:${digest} in ${rawDest} `;
     const key = cache.key(createdBy, JSON.stringify({ chown: ins.chown ?? '', chmod: ins.chmod ?? '', link: ins.link }));
-    if (await cache.cached(key)) return;
+    if (await cache.cached(key, createdBy)) return;
     const mode = ins.chmod ? parseChmod(ins.chmod) : undefined;
     const id = await withContainer(deps, fsBody(state), async (cid) => {
       const root = await mountRootfs(deps.containers, deps.containers.records.resolve(cid));
@@ -220,7 +221,7 @@ export async function workdirStep(deps: StepDeps, state: StageState, ins: Instru
   state.config.WorkingDir = dir;
   const createdBy = `${nopCreatedBy(state.shell, '').trimEnd()} WORKDIR ${dir}`;
   const key = cache.key(createdBy, '');
-  if (await cache.cached(key)) return;
+  if (await cache.cached(key, createdBy)) return;
   const config = state.config;
   const id = await withContainer(deps, fsBody(state), async (cid) => {
     const root = await mountRootfs(deps.containers, deps.containers.records.resolve(cid));
