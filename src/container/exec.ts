@@ -1,7 +1,7 @@
 // Exec instances: POST /containers/{id}/exec, /exec/{id}/start, /json, /resize. Like dockerd
 // they live in memory only (an exec does not survive the daemon), and are dropped with their
 // container. The process is the container's own OCI process with exec's overrides.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { randomId } from '../lib/fsutil.ts';
@@ -137,7 +137,8 @@ async function execProcess(
   tty: boolean,
   size: { height: number; width: number } | undefined,
 ): Promise<OciProcess> {
-  const input = JSON.parse(await readFile(join(svc.bundleDir(id), SPEC_INPUT_FILE), 'utf8')) as SpecInput;
+  // A small local file, read at once (as the user lookup below reads /etc/passwd): no thread-pool round trips before the runtime starts.
+  const input = JSON.parse(readFileSync(join(svc.bundleDir(id), SPEC_INPUT_FILE), 'utf8')) as SpecInput;
   return svc.deps.execProcess(input, {
     args: cfg.Cmd ?? [],
     env: cfg.Env ?? [],

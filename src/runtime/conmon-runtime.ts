@@ -235,6 +235,21 @@ export class ConmonRuntime implements ContainerRuntime {
     const rec = await this.record(id);
     const cli = this.cli(rec.runtime);
     const execId = randomBytes(8).toString('hex');
+    // Without a terminal, two files beside the container's (no directory to make and remove on
+    // the way of `exec true`); conmon (tty) needs a directory of its own.
+    if (!opts.tty) {
+      const base = join(this.layout.containerDir(id), `exec-${execId}`);
+      const paths = { processFile: `${base}.json`, pidFile: `${base}.pid` };
+      const cleanup = () => Promise.all([rm(paths.processFile, { force: true }), rm(paths.pidFile, { force: true })]).catch(() => {});
+      try {
+        const session = await execDirect(cli, id, paths, opts);
+        session.exitCode.then(cleanup, cleanup);
+        return session;
+      } catch (err) {
+        await cleanup();
+        throw err;
+      }
+    }
     const dir = join(this.layout.containerDir(id), `exec-${execId}`);
     await mkdir(dir, { mode: 0o700 });
     const processFile = join(dir, 'process.json');
@@ -242,9 +257,7 @@ export class ConmonRuntime implements ContainerRuntime {
     await writeFile(processFile, JSON.stringify({ ...opts.process, terminal: opts.tty }));
     const cleanup = () => rm(dir, { recursive: true, force: true }).catch(() => {});
     try {
-      const session = opts.tty
-        ? await execTty(this.conmonPath, cli, id, { dir, processFile, pidFile, execId }, opts)
-        : await execDirect(cli, id, { processFile, pidFile }, opts);
+      const session = await execTty(this.conmonPath, cli, id, { dir, processFile, pidFile, execId }, opts);
       session.exitCode.then(cleanup, cleanup);
       return session;
     } catch (err) {

@@ -1,13 +1,14 @@
 // An exec without a terminal: the OCI runtime's `exec` runs as our child with its stdio on
 // pipes, forwards signals, and exits with the process's status. No monitor is involved, which
 // makes `exec true` cost one runtime invocation (about 10–30 ms with runc, 6 ms with crun) —
-// the exec lives as long as the daemon, as its output has nowhere else to go.
+// the exec lives as long as the daemon, as its output has nowhere else to go. Nothing else is
+// on the way: two small files (the process JSON, written at once, and the pid file the runtime
+// writes), no directory, and the exit is the child's own.
 //
 // The runtime reports a failure to start (executable not found, permission denied) on stderr
 // and exits 255 without writing the pid file; stderr is therefore held back until the pid file
 // exists, so that message becomes the error and not the process's output.
-import { existsSync, watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { systemError } from '../../lib/errors.ts';
@@ -18,11 +19,14 @@ import type { ExecOptions, ExecSession, SessionEnd } from '../runtime.ts';
 import { signalNumber } from './exit-status.ts';
 
 export interface DirectExecPaths {
+  /** The process JSON: written here at once (a local file, no thread-pool round trips). */
   processFile: string;
+  /** Where the runtime writes the process's pid: a file of its own in a directory we watch. */
   pidFile: string;
 }
 
 export async function execDirect(cli: OciCli, id: string, paths: DirectExecPaths, opts: ExecOptions): Promise<ExecSession> {
+  writeFileSync(paths.processFile, JSON.stringify({ ...opts.process, terminal: false }), { mode: 0o600 });
   const child = cli.spawnExec(id, paths.processFile, paths.pidFile);
   let started = false;
   let resolveStarted!: () => void;
@@ -64,7 +68,7 @@ export async function execDirect(cli: OciCli, id: string, paths: DirectExecPaths
     throw systemError(`OCI runtime exec failed: ${msg}`);
   }
   for (const chunk of held.splice(0)) stderrDest?.write(chunk);
-  const pid = Number.parseInt(await readFile(paths.pidFile, 'utf8'), 10);
+  const pid = Number.parseInt(readFileSync(paths.pidFile, 'utf8'), 10);
   return new DirectExec(pid, child.stdin, exited, opts, gate);
 }
 
