@@ -9,7 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { busyboxImageArchive } from '../fixtures/index.ts';
+import { busyboxImageArchive, writeMultiLayerArchive } from '../fixtures/index.ts';
 import { TarWriter } from '../fixtures/tar.ts';
 import { type RegistryPeer, startRegistryPeer } from './registry-peer.ts';
 import { type Engine, runCommand, startEngine, waitFor } from './harness.ts';
@@ -218,6 +218,19 @@ describe('pull from docker-registry', () => {
     const img = await inspectImage<Inspect>(mirror, 'busybox');
     assert.equal(img.Id, bbConfigDigest);
     assert.deepEqual(img.RepoDigests, [`busybox@${bbManifestDigest}`]);
+  });
+
+  it('pulls a multi-layer image: the shared bottom layer already exists, the others download in parallel', async () => {
+    const archive = join(files.dir, 'multilayer.tar');
+    const ml = await writeMultiLayerArchive(archive);
+    await skopeoCopy(archive, `${reg.host}/test/multilayer:latest`);
+    const out = await e.dockerOk(['pull', `${reg.host}/test/multilayer`]);
+    assert.equal(out.match(/: Already exists\n/g)?.length, 1, out);
+    assert.equal(out.match(/: Pull complete\n/g)?.length, ml.diffIds.length - 1, out);
+    const img = await inspectImage<Inspect & { RootFS: { Layers: string[] } }>(e, `${reg.host}/test/multilayer`);
+    assert.equal(img.Id, ml.id);
+    assert.deepEqual(img.RootFS.Layers, ml.diffIds);
+    assert.equal(await e.dockerOk(['run', '--rm', `${reg.host}/test/multilayer`, 'cat', '/data/keep.txt']), 'keep v2\n');
   });
 
   it('wharf pull prints plain lines off a terminal and the reference', async () => {
