@@ -204,6 +204,7 @@ export class Builder {
   private async cached(key: string, state: StageState, out: StageOutput, createdBy: string, config: ContainerConfigTemplate): Promise<boolean> {
     if (this.opts.noCache) return false;
     let hit = this.deps.cache.lookup(key);
+    if (!hit) hit = await this.localAncestorHit(state, createdBy);
     if (!hit) {
       const restored = restoreFromSources(await this.cacheSources(), state.image, createdBy, config);
       if (!restored) return false;
@@ -216,6 +217,26 @@ export class Builder {
     out.line(' ---> Using cache');
     out.line(` ---> ${short(hit)}`);
     return true;
+  }
+
+  /**
+   * moby's local image cache under --cache-from: a child of the current image, made by this
+   * step, that is an ancestor of (or is) one of the sources — the very image an earlier
+   * build made, found through the parent links.
+   */
+  private async localAncestorHit(state: StageState, createdBy: string): Promise<string | undefined> {
+    const images = this.deps.images;
+    const sources = await this.cacheSources();
+    if (sources.length === 0) return undefined;
+    const depth = (state.image.history ?? []).length + 1;
+    for (const child of images.children(state.imageId)) {
+      const c = await images.config(child);
+      if ((c.history ?? []).length !== depth || c.history?.at(-1)?.created_by !== createdBy) continue;
+      for (const src of sources) {
+        for (let id: string | null | undefined = src.id; id; id = images.records.get(id)?.parent) if (id === child) return child;
+      }
+    }
+    return undefined;
   }
 
   private sources: Promise<CacheSource[]> | undefined;
