@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fullString, parseNormalizedNamed } from '../image/reference.ts';
-import { WharfError } from '../lib/errors.ts';
+import type { WharfError } from '../lib/errors.ts';
 import { RegistryError } from './client/index.ts';
 import { pullReference, translatePullError } from './pull.ts';
 
