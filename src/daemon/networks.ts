@@ -8,7 +8,7 @@ import { invalidParameter } from '../lib/errors.ts';
 import type { EventSink } from '../lib/events.ts';
 import { log } from '../lib/log.ts';
 import type { Db } from '../store/db.ts';
-import type { FirewallHost } from '../host/firewall.ts';
+import { type FirewallHost, Iptables } from '../host/firewall.ts';
 import { BridgeDataPlane } from '../network/bridge/plane.ts';
 import { DEFAULT_BRIDGE_NAME } from '../network/defaults.ts';
 import type { NetworkDaemonConfig } from '../network/deps.ts';
@@ -16,7 +16,7 @@ import { EmbeddedDns } from '../network/dns/server.ts';
 import { hostUpstreams } from '../network/dns/upstream.ts';
 import { hostResolvConf } from '../network/etc-files.ts';
 import { DEFAULT_POOLS, formatCidr, parseProcRoutes } from '../network/ipam.ts';
-import { socketBinder } from '../network/ports.ts';
+import { dnatPorts, socketBinder } from '../network/ports.ts';
 import { NetworkService } from '../network/service.ts';
 import type { DaemonConfig } from './config.ts';
 
@@ -57,6 +57,14 @@ const noFirewall: FirewallHost = {
   save: async () => '',
 };
 
+function foreignDnatPorts(prefix: string): () => Promise<Set<string>> {
+  const iptables = new Iptables();
+  return async () => {
+    const texts = await Promise.all(([4, 6] as const).map((f) => iptables.save(f).catch(() => '')));
+    return dnatPorts(texts.join('\n'), prefix);
+  };
+}
+
 export function openNetworks(config: DaemonConfig, db: Db, events: EventSink): NetworkService {
   const cfg = networkConfig(config);
   if (config.iptables === false) {
@@ -83,6 +91,8 @@ export function openNetworks(config: DaemonConfig, db: Db, events: EventSink): N
     events,
     config: cfg,
     ports: socketBinder,
+    // Ports other engines DNAT (another wharfd restarting holds no socket for a moment).
+    ...(config.iptables === false ? {} : { foreignPorts: foreignDnatPorts(config.fwPrefix ?? 'WHARF') }),
     hostRoutes,
     hostResolvConf,
   });

@@ -6,7 +6,7 @@ import type { EventSink } from '../lib/events.ts';
 import type { EmbeddedDnsServer } from './dns/types.ts';
 import type { NetworkDataPlane } from './driver.ts';
 import type { AddressPool } from './ipam.ts';
-import type { PortBinder } from './ports.ts';
+import type { ForeignPorts, PortBinder } from './ports.ts';
 import type { PlannedAttachment } from './endpoint-config.ts';
 import type { NetworkSetUp } from './sandbox.ts';
 import type { ContainerNetworkInfo, ContainerNetworkSettings } from './settings.ts';
@@ -76,6 +76,8 @@ export interface NetworkServiceDeps {
   events: EventSink;
   config: NetworkDaemonConfig;
   ports: PortBinder;
+  /** Ports other engines DNAT on this host (their nat rules): never handed out. */
+  foreignPorts?: ForeignPorts | undefined;
   /** Link routes of the host, for choosing subnets that clash with nothing ("/proc/net/route"). */
   hostRoutes(): { iface: string; cidr: string }[];
   /** The host's resolv.conf text (containers on the default bridge get it, filtered). */

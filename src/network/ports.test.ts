@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakePortBinder } from './fake-dataplane.ts';
-import { PortAllocator, portRequests, socketBinder } from './ports.ts';
+import { dnatPorts, PortAllocator, portRequests, socketBinder } from './ports.ts';
 
 describe('port requests', () => {
   it('reads PortBindings and, with -P, the exposed ports; empty or 0 host ports are ephemeral', () => {
@@ -41,6 +41,25 @@ describe('port allocator', () => {
     await assert.rejects(a.allocate('c2', [{ proto: 'tcp', hostIp: '0.0.0.0', hostPorts: [0, 0], containerPort: 80 }]), /all ports are allocated/);
     a.release('c1');
     assert.equal(binder.held.size, 0);
+  });
+
+  it('never hands out a port another engine DNATs', async () => {
+    const save = [
+      '*filter',
+      '-A FORWARD -p tcp -m tcp --dport 40000 -j ACCEPT',
+      'COMMIT',
+      '*nat',
+      '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 40000 -j DNAT --to-destination 172.17.0.2:80',
+      '-A NETAVARK-DN-1 -p udp -m udp --dport 40001:40002 -j DNAT --to-destination 10.88.0.2:53',
+      '-A WHARF-DNAT -d 127.0.0.1/32 -p tcp -m tcp --dport 40003 -j DNAT --to-destination 10.1.0.2:80',
+      '-A WHARF2-DNAT -p tcp -m tcp --dport 40004 -j DNAT --to-destination 10.2.0.2:80',
+      'COMMIT',
+    ].join('\n');
+    assert.deepEqual([...dnatPorts(save, 'WHARF')].sort(), ['tcp/40000', 'tcp/40004', 'udp/40001', 'udp/40002']);
+    const a = new PortAllocator(new FakePortBinder(), [40000, 40009], '0.0.0.0', async () => dnatPorts(save, 'WHARF'));
+    const [p] = await a.allocate('c1', [{ proto: 'tcp', hostIp: '', hostPorts: [0, 0], containerPort: 80 }]);
+    assert.equal(p!.hostPort, 40001, '40000 is DNATed by dockerd');
+    await assert.rejects(a.allocate('c2', [{ proto: 'tcp', hostIp: '', hostPorts: [40004, 40004], containerPort: 80 }]), /Bind for 0\.0\.0\.0:40004 failed: port is already allocated/);
   });
 
   it('really holds a port with a socket: another bind fails until it is released', async () => {

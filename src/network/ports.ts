@@ -4,7 +4,9 @@
 // 32768–60999). Each port is reserved by a bound socket the daemon holds (dockerd 28 does the
 // same): the firewall's DNAT sends the traffic to the container before it can reach that
 // socket, yet no other process, and no other wharfd, can take the port meanwhile. A port
-// already held is Docker's "Bind for 0.0.0.0:8080 failed: port is already allocated".
+// already held is Docker's "Bind for 0.0.0.0:8080 failed: port is already allocated". Ports
+// another engine DNATs (its rules in the nat table, e.g. a wharfd restarting, which holds no
+// socket for a moment, or dockerd and podman without a proxy) count as taken too.
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer, isIPv6 } from 'node:net';
@@ -79,18 +81,44 @@ function hostPortText(ip: string, port: number): string {
   return isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+/** "tcp/8080" keys of ports DNATed by rules of other engines; read once per allocation. */
+export type ForeignPorts = () => Promise<Set<string>>;
+
+/**
+ * DNATed ports in iptables-save output, outside chains named `<ownPrefix>-...`:
+ * `-A DOCKER ... -p tcp -m tcp --dport 8080 -j DNAT ...` → "tcp/8080" (ranges "a:b" expanded).
+ */
+export function dnatPorts(save: string, ownPrefix: string): Set<string> {
+  const out = new Set<string>();
+  let table = '';
+  for (const line of save.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1).trim();
+    if (table !== 'nat' || !line.startsWith('-A ') || !/ -j DNAT\b/.test(line)) continue;
+    if (line.slice(3).startsWith(`${ownPrefix}-`)) continue;
+    const proto = / -p (tcp|udp)\b/.exec(line)?.[1];
+    const m = / --dport (\d+)(?::(\d+))?/.exec(line);
+    if (!proto || !m) continue;
+    const lo = Number(m[1]);
+    const hi = Math.min(Number(m[2] ?? m[1]), lo + 65535);
+    for (let p = lo; p <= hi; p++) out.add(`${proto}/${p}`);
+  }
+  return out;
+}
+
 export class PortAllocator {
   private readonly binder: PortBinder;
   private readonly range: [number, number];
   private readonly defaultIp: string;
+  private readonly foreign: ForeignPorts | undefined;
   /** "tcp/0.0.0.0/8080" → holder and its reservation. */
   private readonly held = new Map<string, { containerId: string; res: Reservation }>();
   private readonly next = { tcp: 0, udp: 0 };
 
-  constructor(binder: PortBinder, range: [number, number], defaultIp: string) {
+  constructor(binder: PortBinder, range: [number, number], defaultIp: string, foreign?: ForeignPorts) {
     this.binder = binder;
     this.range = range;
     this.defaultIp = defaultIp;
+    this.foreign = foreign;
     this.next.tcp = range[0];
     this.next.udp = range[0];
   }
@@ -105,8 +133,10 @@ export class PortAllocator {
   /** All or nothing: on failure, what this call reserved is released. */
   async allocate(containerId: string, requests: PortRequest[]): Promise<PublishedPort[]> {
     const out: PublishedPort[] = [];
+    if (requests.length === 0) return out;
+    const foreign = this.foreign ? await this.foreign().catch(() => new Set<string>()) : new Set<string>();
     try {
-      for (const r of requests) out.push(await this.one(containerId, r));
+      for (const r of requests) out.push(await this.one(containerId, r, foreign));
     } catch (err) {
       for (const p of out) this.drop(p);
       throw err;
@@ -141,13 +171,14 @@ export class PortAllocator {
     this.held.clear();
   }
 
-  private async one(containerId: string, r: PortRequest): Promise<PublishedPort> {
+  private async one(containerId: string, r: PortRequest, foreign: Set<string>): Promise<PublishedPort> {
     const ip = r.hostIp || this.defaultIp;
     const [lo, hi] = r.hostPorts;
     if (lo !== 0) {
       let last: unknown;
       for (let port = lo; port <= hi; port++) {
         try {
+          if (foreign.has(`${r.proto}/${port}`)) throw new PortAllocationError(`Bind for ${hostPortText(ip, port)} failed: port is already allocated`);
           await this.take(containerId, r.proto, ip, port);
           return { proto: r.proto, hostIp: ip, hostPort: port, containerPort: r.containerPort };
         } catch (err) {
@@ -160,7 +191,7 @@ export class PortAllocator {
     const span = max - min + 1;
     for (let i = 0; i < span; i++) {
       const port = min + ((this.next[r.proto] - min + i) % span);
-      if (this.held.has(this.key(r.proto, ip, port))) continue;
+      if (this.held.has(this.key(r.proto, ip, port)) || foreign.has(`${r.proto}/${port}`)) continue;
       try {
         await this.take(containerId, r.proto, ip, port);
         this.next[r.proto] = port + 1 > max ? min : port + 1;

@@ -32,7 +32,7 @@ export class NetworkService implements ContainerNetworking {
   constructor(deps: NetworkServiceDeps) {
     this.deps = deps;
     this.records = new NetworkRecords(deps.db);
-    this.ports = new PortAllocator(deps.ports, deps.config.portRange ?? localPortRange(), deps.config.defaultBindIp);
+    this.ports = new PortAllocator(deps.ports, deps.config.portRange ?? localPortRange(), deps.config.defaultBindIp, deps.foreignPorts);
     this.names = new NameIndex(this.records, (id) => this.lookup?.get(id));
   }
 
