@@ -1,7 +1,8 @@
 // Whether dist/wharfd.mjs (written by `make build`, scripts/build.mjs) may run: only when it was
-// built from exactly the sources present now. Its first line lists every bundled source file with
-// the size and mtime the build saw before reading it; any difference (an edit, a checkout, a
-// deleted file) means the sources run instead, so the bundle is never stale.
+// built from exactly the files present now. Its first line lists every file bundled (sources and
+// the npm packages' files) with its size and mtime, none modified while the build read it; any
+// difference (an edit, a checkout, npm ci, a deleted file) means the sources run instead, so the
+// bundle is never stale.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +32,7 @@ function firstLine(path: string): string {
   }
 }
 
-/** True when the bundle exists and every file it was made from is unchanged (about 1 ms for ~250 files). */
+/** True when the bundle exists and every file it was made from is unchanged (about 1 ms for ~270 files). */
 export function bundleFresh(rootUrl: URL): boolean {
   const root = fileURLToPath(rootUrl);
   try {
