@@ -36,7 +36,8 @@ export class BuildRenderer {
   constructor(out: Writer, opts: { terminal: boolean; columns?: number | undefined; now?: () => number }) {
     this.out = out;
     this.terminal = opts.terminal;
-    this.columns = opts.columns ?? 80;
+    // A terminal that does not know its size (0 columns) counts as 80 wide.
+    this.columns = opts.columns && opts.columns > 0 ? opts.columns : 80;
     this.now = opts.now ?? (() => performance.now());
   }
 

@@ -292,6 +292,14 @@ describe('build output', () => {
     );
   });
 
+  it('a terminal of unknown width (0 columns) counts as 80 wide', () => {
+    let text = '';
+    const r = new BuildRenderer({ write: (s) => (text += s) }, { terminal: true, columns: 0, now: () => 0 });
+    r.message({ stream: 'Step 1/1 : FROM busybox\n' });
+    r.end();
+    assert.equal(text, 'Step 1/1 : FROM busybox\n\x1b[1A\x1b[2K[1/1] FROM busybox  0.0s\n');
+  });
+
   it('on a terminal, replaces the header of a step that printed nothing', () => {
     const { text } = render(true);
     assert.match(text, /Step 1\/3 : FROM busybox\n\x1b\[1A\x1b\[2K\[1\/3\] FROM busybox {2}0\.3s\n/);
