@@ -2,7 +2,6 @@
 // same time, their output shown in stage order), every step looked up in the cache before it
 // runs, and each step's result an image, as the classic builder makes them. The step kinds
 // live in their own files: metadata.ts (config only), steps.ts (RUN, COPY/ADD, WORKDIR).
-import { join } from 'node:path';
 import type { Digest } from '../lib/digest.ts';
 import { invalidParameter } from '../lib/errors.ts';
 import { nowRfc3339Nano } from '../lib/gotime.ts';
