@@ -69,7 +69,9 @@ export class Builder {
     // The ARGs before the first FROM count as steps, as the classic builder counts them.
     const built = [...plan.order].sort((a, b) => a - b);
     const total = plan.metaArgs.length + built.reduce((n, i) => n + 1 + plan.stages[i]!.instructions.length, 0);
-    plan.metaArgs.forEach((a, i) => this.progress.stream(`Step ${i + 1}/${total} : ${a.original}\n`));
+    plan.metaArgs.forEach((a, i) => {
+      this.progress.stream(`Step ${i + 1}/${total} : ${a.original}\n`);
+    });
     const firstStep = new Map<number, number>();
     let n = plan.metaArgs.length + 1;
     for (const i of built) {
