@@ -165,10 +165,12 @@ describe('no leaks', () => {
     return { links, rules, netns, leases, attachments, fds };
   }
 
-  it('100 create/start/rm cycles with published ports leave nothing behind', async () => {
+  // The issue's 1,000 cycles: E2E_NET_CYCLES=1000 (about 6 min here); make test runs 100.
+  const cycles = Number(process.env['E2E_NET_CYCLES'] ?? 100);
+  it(`${cycles} create/start/rm cycles with published ports leave nothing behind`, async () => {
     const start = await census();
     const t0 = Date.now();
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < cycles; i++) {
       const body = {
         Image: BB,
         Cmd: ['true'],
@@ -189,8 +191,9 @@ describe('no leaks', () => {
       const c = await census();
       return c.fds <= start.fds + 2 ? c : undefined;
     }, 5000, 'descriptors to settle').catch(() => census());
-    assert.deepEqual({ ...end, fds: 0 }, { ...start, fds: 0 }, `after 100 cycles (${elapsed} ms)`);
+    assert.deepEqual({ ...end, fds: 0 }, { ...start, fds: 0 }, `after ${cycles} cycles (${elapsed} ms)`);
     assert.ok(end.fds <= start.fds + 2, `descriptors: ${start.fds} before, ${end.fds} after`);
-    assert.ok(elapsed < 60_000, `100 cycles took ${elapsed} ms`);
+    assert.ok(elapsed < cycles * 600, `${cycles} cycles took ${elapsed} ms`);
+    process.stderr.write(`${cycles} cycles: ${elapsed} ms; interfaces, rules, netns, leases, attachments before/after: ${JSON.stringify(start)} ${JSON.stringify(end)}\n`);
   });
 });
