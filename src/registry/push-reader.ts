@@ -4,7 +4,7 @@
 // Workers start on first use (≈100 ms), are kept for the next push, and never keep the
 // process alive while idle.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { WorkerPool } from '../lib/worker-pool.ts';
 import { systemError } from '../lib/errors.ts';
 import type { LayerRow } from '../image/layers.ts';
 import type { ImageService } from '../image/service.ts';
@@ -14,50 +14,8 @@ import type { FromReader, ToReader } from './push-reader-worker.ts';
 export const WORKER_MIN_TAR = 8 << 20;
 const MAX_WORKERS = Math.max(1, Math.min(2, availableParallelism()));
 
-interface Slot {
-  worker: Worker;
-  onMessage: ((m: FromReader) => void) | undefined;
-  onGone: ((err: Error) => void) | undefined;
-}
-
-const idle: Slot[] = [];
-const all = new Set<Slot>();
-const waiting: ((s: Slot) => void)[] = [];
+const pool = new WorkerPool<FromReader>(new URL('./push-reader-worker.ts', import.meta.url), MAX_WORKERS, 'layer reader worker');
 let nextJob = 1;
-
-function spawn(): Slot {
-  const slot: Slot = { worker: new Worker(new URL('./push-reader-worker.ts', import.meta.url)), onMessage: undefined, onGone: undefined };
-  slot.worker.on('message', (m: FromReader) => slot.onMessage?.(m));
-  const gone = (err: Error) => {
-    all.delete(slot);
-    const i = idle.indexOf(slot);
-    if (i >= 0) idle.splice(i, 1);
-    slot.onGone?.(err);
-  };
-  slot.worker.on('error', (err) => gone(systemError(`layer reader worker failed: ${err.message}`, err)));
-  slot.worker.on('exit', (code) => gone(systemError(`layer reader worker exited (code ${code})`)));
-  all.add(slot);
-  return slot;
-}
-
-async function acquire(): Promise<Slot> {
-  const s = idle.pop() ?? (all.size < MAX_WORKERS ? spawn() : await new Promise<Slot>((r) => waiting.push(r)));
-  s.worker.ref();
-  return s;
-}
-
-function release(s: Slot): void {
-  s.onMessage = undefined;
-  s.onGone = undefined;
-  if (!all.has(s)) return;
-  const w = waiting.shift();
-  if (w) {
-    w(s);
-    return;
-  }
-  s.worker.unref();
-  idle.push(s);
-}
 
 /** The layer's exact tar, as blocks of `blockSize` bytes (the last one shorter). */
 export async function* layerTarBlocks(svc: ImageService, layer: LayerRow, blockSize: number, workerMin = WORKER_MIN_TAR): AsyncGenerator<Buffer> {
@@ -67,7 +25,7 @@ export async function* layerTarBlocks(svc: ImageService, layer: LayerRow, blockS
   }
   const tarSplit = svc.layers.tarSplit(layer.chain_id);
   const diffDir = await svc.layers.snapshotter.diffDir(layer.chain_id);
-  const slot = await acquire();
+  const slot = await pool.acquire();
   const job = nextJob++;
   const post = (m: ToReader, transfer: ArrayBuffer[] = []) => slot.worker.postMessage(m, transfer);
   const queue: Buffer[] = [];
@@ -103,7 +61,7 @@ export async function* layerTarBlocks(svc: ImageService, layer: LayerRow, blockS
     }
     finished = true;
   } finally {
-    if (!finished && !(end instanceof Error) && all.has(slot)) {
+    if (!finished && !(end instanceof Error) && pool.alive(slot)) {
       // Stopped early (an upload failed, the client went away): the worker drops the job.
       post({ type: 'abort', job });
       while (!end) {
@@ -112,14 +70,11 @@ export async function* layerTarBlocks(svc: ImageService, layer: LayerRow, blockS
         });
       }
     }
-    release(slot);
+    pool.release(slot);
   }
 }
 
 /** Stops the reader workers (tests, shutdown; call when no push is running). */
-export async function closePushReaders(): Promise<void> {
-  const slots = [...all];
-  all.clear();
-  idle.length = 0;
-  await Promise.all(slots.map((s) => s.worker.terminate()));
+export function closePushReaders(): Promise<void> {
+  return pool.close();
 }

@@ -2,7 +2,7 @@
 // worker costs ≈100 ms to start, more than unpacking a small layer. Idle workers are unref'd
 // so they never keep the process alive; closeApplyWorkers() stops them (tests, shutdown).
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { WorkerPool } from '../lib/worker-pool.ts';
 import { WharfError, systemError } from '../lib/errors.ts';
 import type { FromWorker, ToWorker } from './apply-worker.ts';
 import type { StreamUnpackOptions, StreamUnpackResult } from './layerstream.ts';
@@ -11,50 +11,8 @@ import type { StreamUnpackOptions, StreamUnpackResult } from './layerstream.ts';
 const WINDOW = 16;
 const MAX_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
 
-interface Slot {
-  worker: Worker;
-  onMessage: ((m: FromWorker) => void) | undefined;
-  onGone: ((err: Error) => void) | undefined;
-}
-
-const idle: Slot[] = [];
-const all = new Set<Slot>();
-const waiting: ((s: Slot) => void)[] = [];
+const pool = new WorkerPool<FromWorker>(new URL('./apply-worker.ts', import.meta.url), MAX_WORKERS, 'layer unpack worker');
 let nextJob = 1;
-
-function spawn(): Slot {
-  const slot: Slot = { worker: new Worker(new URL('./apply-worker.ts', import.meta.url)), onMessage: undefined, onGone: undefined };
-  slot.worker.on('message', (m: FromWorker) => slot.onMessage?.(m));
-  const gone = (err: Error) => {
-    all.delete(slot);
-    const i = idle.indexOf(slot);
-    if (i >= 0) idle.splice(i, 1);
-    slot.onGone?.(err);
-  };
-  slot.worker.on('error', (err) => gone(systemError(`layer unpack worker failed: ${err.message}`, err)));
-  slot.worker.on('exit', (code) => gone(systemError(`layer unpack worker exited (code ${code})`)));
-  all.add(slot);
-  return slot;
-}
-
-async function acquire(): Promise<Slot> {
-  const s = idle.pop() ?? (all.size < MAX_WORKERS ? spawn() : await new Promise<Slot>((r) => waiting.push(r)));
-  s.worker.ref();
-  return s;
-}
-
-function release(s: Slot): void {
-  s.onMessage = undefined;
-  s.onGone = undefined;
-  if (!all.has(s)) return;
-  const w = waiting.shift();
-  if (w) {
-    w(s);
-    return;
-  }
-  s.worker.unref();
-  idle.push(s);
-}
 
 /** Runs the unpack pipeline for `input` into `dir` in a pooled worker. */
 export async function unpackInWorker(
@@ -63,7 +21,7 @@ export async function unpackInWorker(
   opts: StreamUnpackOptions & { signal?: AbortSignal | undefined },
 ): Promise<StreamUnpackResult> {
   const { signal } = opts;
-  const slot = await acquire();
+  const slot = await pool.acquire();
   const job = nextJob++;
   const post = (m: ToWorker, transfer: ArrayBuffer[] = []) => slot.worker.postMessage(m, transfer);
   let inflight = 0;
@@ -123,16 +81,13 @@ export async function unpackInWorker(
     throw feedError ?? err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    release(slot);
+    pool.release(slot);
   }
 }
 
 /** Stops all unpack workers (idle ones at once; call when no unpack is running). */
-export async function closeApplyWorkers(): Promise<void> {
-  const slots = [...all];
-  all.clear();
-  idle.length = 0;
-  await Promise.all(slots.map((s) => s.worker.terminate()));
+export function closeApplyWorkers(): Promise<void> {
+  return pool.close();
 }
 
 function rebuildError(m: Extract<FromWorker, { type: 'error' }>): Error {
