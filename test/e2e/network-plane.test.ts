@@ -41,7 +41,8 @@ function pickOctet(): number {
   throw new Error('no free 10.2xx.0.0/16 for the test');
 }
 const O = root ? pickOctet() : 0;
-const V6 = `fd00:${tag}`;
+// Without leading zeros, as `ip` prints addresses ("0e75" shows as "e75").
+const V6 = `fd00:${Number.parseInt(tag, 16).toString(16)}`;
 
 const net = (id: string, bridge: string, third: number, over: Partial<BridgeNetworkSpec> = {}): BridgeNetworkSpec => ({
   id: id.repeat(64).slice(0, 64),
