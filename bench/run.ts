@@ -14,6 +14,11 @@
 // `--runtime runc`, and the report names each engine's OCI runtime and the cgroup layout.
 // The report ends with issue 3's goals for wharfd, each marked met or not met.
 //
+// The network workloads (issue 4; `--only net` selects the group) run last: dockerd and podman
+// are then restarted with a default bridge of their own (dockerd otherwise runs with
+// --bridge=none and no iptables), and what they leave on the host is taken back at the end
+// (bench/net-host.ts).
+//
 // --cgroup-fix (or `make bench BENCH_CGROUP_FIX=1`) starts wharfd first, with --cgroup-hybrid-fix:
 // on this host it mounts hugetlb as a v1 hierarchy, which empties cgroup2's controllers, so every
 // engine of the run (podman included) runs on that layout and crun works. This changes the host's
@@ -38,8 +43,11 @@ import { ENGINE_ORDER, renderErrors, renderGoals, renderTable, type WorkloadResu
 import { BUSYBOX, type BenchContext, WORKLOADS as BASE_WORKLOADS } from './workloads.ts';
 import { REGISTRY_WORKLOADS } from './registry.ts';
 import { BUILD_WORKLOADS } from './build.ts';
+import { NET_WORKLOADS } from './net.ts';
+import { BenchHostNet } from './net-host.ts';
 
-const WORKLOADS = [...BASE_WORKLOADS, ...REGISTRY_WORKLOADS, ...BUILD_WORKLOADS];
+// The bridged (network) workloads last: engines are restarted for them.
+const WORKLOADS = [...BASE_WORKLOADS, ...REGISTRY_WORKLOADS, ...BUILD_WORKLOADS, ...NET_WORKLOADS];
 
 const { values: opts } = parseArgs({
   options: {
@@ -54,6 +62,16 @@ const { values: opts } = parseArgs({
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const binaries: Record<EngineKind, string> = { wharfd: join(REPO, 'bin/wharfd'), dockerd: 'dockerd', podman: 'podman' };
+/** Daemon flags each engine was started with (podman may get --runtime runc), kept for a restart. */
+const engineArgs = new Map<EngineKind, string[]>();
+/** The network workloads' bridges and host address, when one is selected. */
+let hostNet: BenchHostNet | undefined;
+/** Whether dockerd and podman run with their own bridges (hostNet's flags) now. */
+let bridged = false;
+
+function argsFor(kind: EngineKind): string[] {
+  return [...(engineArgs.get(kind) ?? []), ...(bridged && hostNet ? hostNet.args(kind) : [])];
+}
 
 function which(bin: string): boolean {
   try {
@@ -135,7 +153,8 @@ async function prepareEngines(engines: Engine[], rootfs: string, notes: string[]
       log(`  podman with its default runtime: ${problem}; restarting it with --runtime runc`);
       how = `; its default, crun, failed on this cgroup layout ("${problem}"), so podman runs with \`--runtime runc\``;
       await e.teardown().catch((err: unknown) => log(`  podman teardown: ${err instanceof Error ? err.message : String(err)}`));
-      e = await startEngine('bench-podman', { kind: 'podman', socket: e.socket, args: ['--runtime', 'runc'] });
+      engineArgs.set('podman', ['--runtime', 'runc']);
+      e = await startEngine('bench-podman', { kind: 'podman', socket: e.socket, args: argsFor('podman') });
       engines[i] = e;
       await e.dockerOk(['import', rootfs, BUSYBOX]);
       problem = await probe(e);
@@ -177,8 +196,8 @@ async function startEngines(kinds: EngineKind[], notes: string[]): Promise<Engin
     await rm(socket, { force: true }); // a stale socket file of a crashed run
     try {
       log(`starting ${kind} on ${socket}`);
-      const args = kind === 'wharfd' && opts['cgroup-fix'] ? ['--cgroup-hybrid-fix'] : [];
-      started.push(await startEngine(`bench-${kind}`, { kind, socket, args }));
+      engineArgs.set(kind, kind === 'wharfd' && opts['cgroup-fix'] ? ['--cgroup-hybrid-fix'] : []);
+      started.push(await startEngine(`bench-${kind}`, { kind, socket, args: argsFor(kind) }));
     } catch (err) {
       const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0];
       notes.push(`- ${kind}: did not start: ${msg}`);
@@ -188,14 +207,55 @@ async function startEngines(kinds: EngineKind[], notes: string[]): Promise<Engin
   return started;
 }
 
+/**
+ * Restarts dockerd and podman (fresh roots, same sockets) with their own default bridges, for the
+ * network workloads, and imports busybox again. An engine that does not come back is dropped.
+ */
+async function bridgeEngines(engines: Engine[], rootfs: string, notes: string[]): Promise<void> {
+  bridged = true;
+  for (let i = engines.length - 1; i >= 0; i--) {
+    const old = engines[i]!;
+    if (old.kind === 'wharfd') continue;
+    log(`restarting ${old.kind} with a bridge of its own`);
+    await old.teardown().catch((err: unknown) => log(`  ${old.kind} teardown: ${err instanceof Error ? err.message : String(err)}`));
+    try {
+      engines[i] = await startEngine(`bench-${old.kind}`, { kind: old.kind, socket: old.socket, args: argsFor(old.kind) });
+      await engines[i]!.dockerOk(['import', rootfs, BUSYBOX]);
+    } catch (err) {
+      const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      notes.push(`- ${old.kind}: did not restart with a bridge: ${msg}`);
+      await engines[i]!.teardown().catch(() => {});
+      engines.splice(i, 1);
+    }
+  }
+}
+
+/** Each engine's default network as the report states it; podman must be on netavark for its podman.json. */
+async function describeNetworks(engines: Engine[], net: BenchHostNet): Promise<string[]> {
+  const lines: string[] = [];
+  for (const e of engines) {
+    const subnet = (await e.docker(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', 'bridge'])).stdout.trim();
+    let how = e.kind === 'wharfd' ? `bridge ${e.net.bridge} (harness; --fw-prefix ${e.net.fwPrefix})` : net.describe(e.kind);
+    if (e.kind === 'podman') {
+      const info = (await e.api('GET', '/v4.0.0/libpod/info')).json<{ host?: { networkBackend?: string } }>();
+      const backend = info.host?.networkBackend ?? '?';
+      if (backend !== 'netavark') how += `; **network backend ${backend}: the bench's podman.json is for netavark**`;
+    }
+    lines.push(`- default network on ${e.kind}: ${how}; \`docker network inspect bridge\` subnet: ${subnet || '?'}`);
+  }
+  return lines;
+}
+
 async function main(): Promise<number> {
   const kinds = opts.engines.split(',').map((s) => s.trim()) as EngineKind[];
   for (const k of kinds) if (!ENGINE_ORDER.includes(k)) throw new Error(`unknown engine ${k}`);
   if (opts['cgroup-fix'] && !kinds.includes('wharfd')) throw new Error('--cgroup-fix needs wharfd among the engines (it applies the fix)');
   const only = opts.only?.split(',').map((s) => s.trim());
-  const workloads = only ? WORKLOADS.filter((w) => only.includes(w.name)) : WORKLOADS;
-  if (only && workloads.length !== only.length) {
-    throw new Error(`unknown workload in ${opts.only}; known: ${WORKLOADS.map((w) => w.name).join(', ')}`);
+  const workloads = only ? WORKLOADS.filter((w) => only.includes(w.name) || (w.group !== undefined && only.includes(w.group))) : WORKLOADS;
+  const unknown = only?.filter((o) => !WORKLOADS.some((w) => w.name === o || w.group === o)) ?? [];
+  if (unknown.length > 0) {
+    const groups = [...new Set(WORKLOADS.flatMap((w) => (w.group ? [w.group] : [])))];
+    throw new Error(`unknown workload ${unknown.join(', ')}; known: ${WORKLOADS.map((w) => w.name).join(', ')}; groups: ${groups.join(', ')}`);
   }
 
   log('preparing fixtures (the Debian rootfs is built once and cached)');
@@ -213,6 +273,7 @@ async function main(): Promise<number> {
   let stopping = false;
   const cleanup = async () => {
     await Promise.allSettled(engines.map((e) => e.teardown()));
+    for (const p of hostNet?.close() ?? []) notes.push(`- host network clean-up: ${p}`);
     await rm(scratch, { recursive: true, force: true });
   };
   const onSignal = (sig: NodeJS.Signals) => {
@@ -234,6 +295,10 @@ async function main(): Promise<number> {
   const loadBefore = loadavg()[0]!;
   let layoutAfter = layoutBefore;
   try {
+    if (workloads.some((w) => w.bridged)) {
+      hostNet = await BenchHostNet.create(scratch);
+      bridged = workloads.every((w) => w.bridged); // else restarted before the first bridged one
+    }
     engines = await startEngines(kinds, notes);
     // The layout the engines run on (wharfd's --cgroup-hybrid-fix may have just changed it).
     layoutBefore = cgroupLayout();
@@ -255,8 +320,15 @@ async function main(): Promise<number> {
       busyboxRootfs,
       log,
       note: (msg) => observed.push(msg),
+      ...(hostNet ? { hostNet } : {}),
     };
+    let networksShown = false;
     for (const w of workloads) {
+      if (w.bridged && hostNet && !networksShown) {
+        if (!bridged) await bridgeEngines(engines, busyboxRootfs, notes);
+        observed.push(...(await describeNetworks(engines, hostNet)));
+        networksShown = true;
+      }
       log(`== ${w.name}: ${w.describe(ctx)}`);
       const t = performance.now();
       results.push({ name: w.name, description: w.describe(ctx), series: await w.run(ctx) });
@@ -290,7 +362,7 @@ async function main(): Promise<number> {
     '',
     table,
     '',
-    '## Goals (issues 3 and 6)',
+    '## Goals (issues 3, 4, 6 and 7)',
     '',
     renderGoals(results),
     '',

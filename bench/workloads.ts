@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DOCKER, descendants, type Engine, type EngineKind, runCommand } from '../test/e2e/harness.ts';
 import { timeRequests } from './api-client.ts';
+import type { BenchHostNet } from './net-host.ts';
 import type { Stat } from './stats.ts';
 
 export type Unit = 's' | 'ms' | 'MB' | 'MB/s';
@@ -58,6 +59,8 @@ export interface BenchContext {
   log(msg: string): void;
   /** A line for the report's notes (what was observed: monitors, runtimes, checks). */
   note(msg: string): void;
+  /** The bridges and host address of the network workloads (made when a `bridged` one runs). */
+  hostNet?: BenchHostNet;
 }
 
 /** The image the container workloads run: the same busybox rootfs tar, `docker import`ed by each engine. */
@@ -65,6 +68,13 @@ export const BUSYBOX = 'busybox:latest';
 
 export interface Workload {
   name: string;
+  /** BENCH_ONLY takes a group to select all its workloads (e.g. `net`). */
+  group?: string;
+  /**
+   * Needs every engine on a default bridge of its own: run.ts then (re)starts dockerd and podman
+   * with one (by default the bench runs dockerd with --bridge=none and no iptables).
+   */
+  bridged?: boolean;
   describe(ctx: BenchContext): string;
   run(ctx: BenchContext): Promise<Series[]>;
 }
