@@ -1,8 +1,8 @@
 // The network workloads (issue 4), group `net`: run latency on the default bridge against
 // --network none, and TCP throughput into a container through a published port, reached on
 // 127.0.0.1 (dockerd: through docker-proxy; wharfd and podman: DNAT) and on a host address (on a
-// veth of the bench's). run.ts starts dockerd and podman with their own default
-// bridges for them (see net-host.ts). Run them alone with `make bench BENCH_ONLY=net`.
+// veth of the bench's). run.ts starts dockerd and podman with default bridges of their own for
+// them (see net-host.ts). Run them alone with `make bench BENCH_ONLY=net`.
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -113,65 +113,65 @@ function hostNet(ctx: BenchContext): BenchHostNet {
 }
 
 export const NET_WORKLOADS: Workload[] = [
-    {
-      name: 'net-run',
-      group: 'net',
-      bridged: true,
-      describe: () =>
-        `docker run --rm ${BUSYBOX} true on the default bridge network and with --network none, one after the other (alternating which goes first) ` +
-        `each rep: CLI wall time, ${RUN_REPS} reps per engine after 2 warm-ups; "bridge cost" is the per-rep difference`,
-      async run(ctx: BenchContext) {
-        const bridge = newSeries('run --rm true, default bridge', 'ms', ['median', 'min'], {
-          goal: { text: 'run latency on the default bridge ≤ 0.4× dockerd (issue 4)', stat: 'median', vs: 'dockerd', max: 0.4 },
-        });
-        const none = newSeries('run --rm true, --network none', 'ms', ['median', 'min']);
-        const cost = newSeries('bridge cost (bridge − none, per rep)', 'ms', ['median']);
-        await interleaveAll(
-          ctx,
-          [bridge, none, cost],
-          async (e, rep) => {
-            let b: number;
-            let n: number;
-            if (rep % 2 === 0) {
-              b = await timedRun(e, []);
-              n = await timedRun(e, NO_NET);
-            } else {
-              n = await timedRun(e, NO_NET);
-              b = await timedRun(e, []);
-            }
-            return [b, n, b - n];
-          },
-          { reps: RUN_REPS, warmup: 2 },
-        );
-        return [bridge, none, cost];
-      },
+  {
+    name: 'net-run',
+    group: 'net',
+    bridged: true,
+    describe: () =>
+      `docker run --rm ${BUSYBOX} true on the default bridge network and with --network none, one after the other (alternating which goes first) ` +
+      `each rep: CLI wall time, ${RUN_REPS} reps per engine after 2 warm-ups; "bridge cost" is the per-rep difference`,
+    async run(ctx: BenchContext) {
+      const bridge = newSeries('run --rm true, default bridge', 'ms', ['median', 'min'], {
+        goal: { text: 'run latency on the default bridge ≤ 0.4× dockerd (issue 4)', stat: 'median', vs: 'dockerd', max: 0.4 },
+      });
+      const none = newSeries('run --rm true, --network none', 'ms', ['median', 'min']);
+      const cost = newSeries('bridge cost (bridge − none, per rep)', 'ms', ['median']);
+      await interleaveAll(
+        ctx,
+        [bridge, none, cost],
+        async (e, rep) => {
+          let b: number;
+          let n: number;
+          if (rep % 2 === 0) {
+            b = await timedRun(e, []);
+            n = await timedRun(e, NO_NET);
+          } else {
+            n = await timedRun(e, NO_NET);
+            b = await timedRun(e, []);
+          }
+          return [b, n, b - n];
+        },
+        { reps: RUN_REPS, warmup: 2 },
+      );
+      return [bridge, none, cost];
     },
-    {
-      name: 'net-tcp',
-      group: 'net',
-      bridged: true,
-      describe: () =>
-        `TCP throughput into a container: the host sends 1 GiB (1 MiB writes, one connection) to a busybox nc sink published with ` +
-        `-p <ip>:<port>:80 (on the default bridge), MB/s (10^6 B/s) from connect to the sink's close after it read everything; ` +
-        `<ip> is 127.0.0.1 (dockerd: docker-proxy; wharfd, podman: DNAT) or an address of the host (198.18.0.0/15, on a veth ` +
-        `of the bench's; DNAT for all three); a fresh container per transfer; a warm-up per engine and address whose sink counts the bytes (wc -c) checks ` +
-        `that all arrive; ${TCP_REPS} reps`,
-      async run(ctx: BenchContext) {
-        const goal = (via: string) => ({ text: `published-port throughput via ${via} ≥ dockerd (issue 4)`, stat: 'median' as const, vs: 'dockerd' as const, min: 1 });
-        const lo = newSeries('TCP 1 GiB via 127.0.0.1:port', 'MB/s', ['median', 'min'], { higherIsBetter: true, goal: goal('127.0.0.1') });
-        const addr = newSeries('TCP 1 GiB via host address:port', 'MB/s', ['median', 'min'], { higherIsBetter: true, goal: goal('a host address') });
-        await interleaveAll(ctx, [lo], async (e, rep) => [await throughput(e, '127.0.0.1', rep < 0)], { reps: TCP_REPS, warmup: 1 });
-        const net = hostNet(ctx);
-        try {
-          const host = net.hostAddress();
-          ctx.log(`  host address ${host} on ${net.addrLink}`);
-          await interleaveAll(ctx, [addr], async (e, rep) => [await throughput(e, host, rep < 0)], { reps: TCP_REPS, warmup: 1 });
-        } catch (err) {
-          for (const e of ctx.engines) addr.errors.set(e.kind, `no host address: ${firstLine(err)}`);
-        } finally {
-          net.removeHostAddress();
-        }
-        return [lo, addr];
-      },
+  },
+  {
+    name: 'net-tcp',
+    group: 'net',
+    bridged: true,
+    describe: () =>
+      `TCP throughput into a container: the host sends 1 GiB (1 MiB writes, one connection) to a busybox nc sink published with ` +
+      `-p <ip>:<port>:80 (on the default bridge), MB/s (10^6 B/s) from connect to the sink's close after it read everything; ` +
+      `<ip> is 127.0.0.1 (dockerd: docker-proxy; wharfd, podman: DNAT) or an address of the host (198.18.0.0/15, on a veth ` +
+      `of the bench's; DNAT for all three); a fresh container per transfer; a warm-up per engine and address whose sink counts the bytes (wc -c) checks ` +
+      `that all arrive; ${TCP_REPS} reps`,
+    async run(ctx: BenchContext) {
+      const goal = (via: string) => ({ text: `published-port throughput via ${via} ≥ dockerd (issue 4)`, stat: 'median' as const, vs: 'dockerd' as const, min: 1 });
+      const lo = newSeries('TCP 1 GiB via 127.0.0.1:port', 'MB/s', ['median', 'min'], { higherIsBetter: true, goal: goal('127.0.0.1') });
+      const addr = newSeries('TCP 1 GiB via host address:port', 'MB/s', ['median', 'min'], { higherIsBetter: true, goal: goal('a host address') });
+      await interleaveAll(ctx, [lo], async (e, rep) => [await throughput(e, '127.0.0.1', rep < 0)], { reps: TCP_REPS, warmup: 1 });
+      const net = hostNet(ctx);
+      try {
+        const host = net.hostAddress();
+        ctx.log(`  host address ${host} on ${net.addrLink}`);
+        await interleaveAll(ctx, [addr], async (e, rep) => [await throughput(e, host, rep < 0)], { reps: TCP_REPS, warmup: 1 });
+      } catch (err) {
+        for (const e of ctx.engines) addr.errors.set(e.kind, `no host address: ${firstLine(err)}`);
+      } finally {
+        net.removeHostAddress();
+      }
+      return [lo, addr];
     },
+  },
 ];
