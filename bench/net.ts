@@ -13,7 +13,7 @@ import { BUSYBOX, type BenchContext, firstLine, interleaveAll, newSeries, type W
 const NO_NET = ['--network', 'none'];
 const RUN_REPS = 15;
 const TCP_BYTES = 2 ** 30;
-const TCP_REPS = 5;
+const TCP_REPS = 7;
 const CHUNK = Buffer.alloc(2 ** 20, 0x5a);
 /** The sink: nc hands the connection to sh (-e), which reads to EOF and answers once all is read. */
 const SINK = ['nc', '-l', '-p', '80', '-e', 'sh', '-c', 'cat >/dev/null && echo received'];
