@@ -1,10 +1,11 @@
 // `pull` / `image pull`: POST /images/create?fromImage=&tag=&platform= with the registry's
 // credentials from config.json in X-Registry-Auth; docker's output, then the full reference.
 import { encodeRegistryAuth } from '../../client/auth.ts';
-import { familiarName, fullString, isNameOnly, parseNormalizedNamed, tagNameOnly } from '../../image/reference.ts';
+import { familiarName, fullString } from '../../image/reference.ts';
 import type { Command } from '../command.ts';
 import { registryAuthFor } from '../credentials/store.ts';
 import { displayJSONMessages } from '../progress/jsonmessage.ts';
+import { repositoryArg } from './repository-arg.ts';
 
 function pullCommand(): Command {
   return {
@@ -23,12 +24,7 @@ function pullCommand(): Command {
     async run(ctx, flags, args) {
       const all = flags.bool('all-tags');
       const quiet = flags.bool('quiet');
-      let ref = parseNormalizedNamed(args[0]!);
-      if (all && !isNameOnly(ref)) throw new Error("tag can't be used with --all-tags/-a");
-      if (!all && isNameOnly(ref)) {
-        ref = tagNameOnly(ref);
-        if (!quiet) ctx.out.write(`Using default tag: ${ref.tag}\n`);
-      }
+      const ref = repositoryArg(ctx, args[0]!, all, quiet);
       const auth = await registryAuthFor(ctx.env, ref.domain);
       const platform = flags.string('platform') || ctx.env['DOCKER_DEFAULT_PLATFORM'] || '';
       const messages = await ctx.client().images.pull(familiarName(ref), {

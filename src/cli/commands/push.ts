@@ -2,11 +2,12 @@
 // config.json in X-Registry-Auth (docker 28's RunPush). Per-layer bars on a terminal, plain
 // status lines otherwise; -q prints only the reference once pushed.
 import { encodeRegistryAuth } from '../../client/auth.ts';
-import { familiarName, fullString, isNameOnly, parseNormalizedNamed, tagNameOnly } from '../../image/reference.ts';
+import { familiarName, fullString } from '../../image/reference.ts';
 import type { Command } from '../command.ts';
 import { registryAuthFor } from '../credentials/store.ts';
 import { platformJSON } from '../opts.ts';
 import { displayJSONMessages } from '../progress/jsonmessage.ts';
+import { repositoryArg } from './repository-arg.ts';
 
 function pushCommand(): Command {
   return {
@@ -30,12 +31,7 @@ function pushCommand(): Command {
     async run(ctx, flags, args) {
       const all = flags.bool('all-tags');
       const quiet = flags.bool('quiet');
-      let ref = parseNormalizedNamed(args[0]!);
-      if (all && !isNameOnly(ref)) throw new Error("tag can't be used with --all-tags/-a");
-      if (!all && isNameOnly(ref)) {
-        ref = tagNameOnly(ref);
-        if (!quiet) ctx.out.write(`Using default tag: ${ref.tag}\n`);
-      }
+      const ref = repositoryArg(ctx, args[0]!, all, quiet);
       if (ref.digest) throw new Error('cannot push a digest reference');
       const platform = flags.string('platform');
       const auth = await registryAuthFor(ctx.env, ref.domain);
