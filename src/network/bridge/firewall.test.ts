@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeFirewall } from '../../host/firewall-fake.ts';
-import type { BridgeNetworkSpec, PortBinding } from '../driver.ts';
+import type { PortBinding } from '../driver.ts';
 import { BridgeFirewall } from './firewall.ts';
+import { testNet } from './testutil.ts';
 
-const net = (over: Partial<BridgeNetworkSpec> = {}): BridgeNetworkSpec => ({
-  id: 'n1',
-  bridge: 'br-1',
-  subnet: '172.18.0.0/16',
-  gateway: '172.18.0.1',
-  mtu: 1500,
-  icc: true,
-  internal: false,
-  masquerade: true,
-  ...over,
-});
+const net = testNet;
 const tcp = (hostPort: number, containerIp = '172.18.0.2', hostIp = ''): PortBinding => ({ proto: 'tcp', hostIp, hostPort, containerIp, containerPort: 80 });
 const N1 = net();
 const N2 = net({ id: 'n2', bridge: 'br-2', subnet: '172.19.0.0/16', gateway: '172.19.0.1' });

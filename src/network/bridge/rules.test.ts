@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { BridgeNetworkSpec } from '../driver.ts';
 import { chainNames, jumpsInto, networkRules, parseSave, portSpec, presentChains, tableChains } from './rules.ts';
+import { testNet } from './testutil.ts';
 
 const c = chainNames('WHARF');
-const net = (over: Partial<BridgeNetworkSpec> = {}): BridgeNetworkSpec => ({
-  id: 'n1',
-  bridge: 'br-1',
-  subnet: '172.18.0.0/16',
-  gateway: '172.18.0.1',
-  mtu: 1500,
-  icc: true,
-  internal: false,
-  masquerade: true,
-  ...over,
-});
+const net = testNet;
 
 describe('bridge firewall rules', () => {
   it('names chains with the prefix and refuses prefixes iptables cannot take', () => {
