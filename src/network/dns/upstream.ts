@@ -69,50 +69,61 @@ export async function forward(query: Buffer, upstreams: Upstream[], opts: Forwar
   return undefined;
 }
 
-function exchangeUdp(query: Buffer, up: Upstream, opts: ForwardOptions): Promise<Buffer | undefined> {
+/**
+ * One exchange with an upstream over a fresh socket: settles once, with the reply, or with
+ * nothing on the timeout, an abort or a socket error; the socket is released either way.
+ */
+function exchange<S extends { on(event: 'error', fn: () => void): unknown }>(
+  opts: ForwardOptions,
+  open: () => S,
+  release: (sock: S) => void,
+  talk: (sock: S, done: (reply: Buffer | undefined) => void) => void,
+): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const sock = dgram.createSocket(isIPv6(up.host) ? 'udp6' : 'udp4');
+    const sock = open();
     let finished = false;
     const done = (reply: Buffer | undefined) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       opts.signal.removeEventListener('abort', onAbort);
-      sock.close();
+      release(sock);
       resolve(reply);
     };
     const onAbort = () => done(undefined);
     const timer = setTimeout(onAbort, opts.timeoutMs);
     opts.signal.addEventListener('abort', onAbort);
     sock.on('error', onAbort);
-    sock.on('message', (msg) => {
-      // Same ID and the QR bit: anything else on this port is not the answer.
-      if (msg.length >= 12 && msg.readUInt16BE(0) === query.readUInt16BE(0) && ((msg[2] ?? 0) & 0x80) !== 0) done(msg);
-    });
-    sock.connect(up.port, up.host, () => sock.send(query, (err) => err && onAbort()));
+    talk(sock, done);
   });
 }
 
+function exchangeUdp(query: Buffer, up: Upstream, opts: ForwardOptions): Promise<Buffer | undefined> {
+  return exchange(
+    opts,
+    () => dgram.createSocket(isIPv6(up.host) ? 'udp6' : 'udp4'),
+    (sock) => sock.close(),
+    (sock, done) => {
+      sock.on('message', (msg) => {
+        // Same ID and the QR bit: anything else on this port is not the answer.
+        if (msg.length >= 12 && msg.readUInt16BE(0) === query.readUInt16BE(0) && ((msg[2] ?? 0) & 0x80) !== 0) done(msg);
+      });
+      sock.connect(up.port, up.host, () => sock.send(query, (err) => err && done(undefined)));
+    },
+  );
+}
+
 function exchangeTcp(query: Buffer, up: Upstream, opts: ForwardOptions): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const sock = new Socket();
-    let finished = false;
-    const done = (reply: Buffer | undefined) => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
-      sock.destroy();
-      resolve(reply);
-    };
-    const onAbort = () => done(undefined);
-    const timer = setTimeout(onAbort, opts.timeoutMs);
-    opts.signal.addEventListener('abort', onAbort);
-    sock.on('error', onAbort);
-    sock.on('close', onAbort);
-    readFrames(sock, (msg) => {
-      if (msg.length >= 12 && msg.readUInt16BE(0) === query.readUInt16BE(0)) done(msg);
-    });
-    sock.connect(up.port, up.host, () => sock.write(frame(query)));
-  });
+  return exchange(
+    opts,
+    () => new Socket(),
+    (sock) => sock.destroy(),
+    (sock, done) => {
+      sock.on('close', () => done(undefined));
+      readFrames(sock, (msg) => {
+        if (msg.length >= 12 && msg.readUInt16BE(0) === query.readUInt16BE(0)) done(msg);
+      });
+      sock.connect(up.port, up.host, () => sock.write(frame(query)));
+    },
+  );
 }
