@@ -2,7 +2,7 @@
 // same time, their output shown in stage order), every step looked up in the cache before it
 // runs, and each step's result an image, as the classic builder makes them. The step kinds
 // live in their own files: metadata.ts (config only), steps.ts (RUN, COPY/ADD, WORKDIR).
-import type { Digest } from '../lib/digest.ts';
+import { type Digest, shortId } from '../lib/digest.ts';
 import { invalidParameter } from '../lib/errors.ts';
 import { nowRfc3339Nano } from '../lib/gotime.ts';
 import { registerImage } from '../image/register.ts';
@@ -16,7 +16,7 @@ import { parseDockerfile } from './dockerfile/parse.ts';
 import { processWord } from './dockerfile/shell-lex.ts';
 import { applyMetadata, nopCreatedBy } from './metadata.ts';
 import { type CacheSource, restoreFromSources } from './cache-from.ts';
-import { StageOutput, short } from './output.ts';
+import { StageOutput } from './output.ts';
 import { planStages, type Stage } from './stages.ts';
 import { StageState } from './stage-state.ts';
 import { type StepDeps, copyStep, runStep, workdirStep } from './steps.ts';
@@ -116,7 +116,7 @@ export class Builder {
       out.line(`Step ${step++}/${total} : ${stage.from.original}`);
       const base = await this.baseImage(stage, stageResult, args);
       const state = new StageState(base.id, base.config, esc, args);
-      out.line(` ---> ${short(state.imageId)}`);
+      out.line(` ---> ${shortId(state.imageId)}`);
       const triggers = state.config.OnBuild ?? [];
       if (triggers.length > 0) {
         out.line(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}`);
@@ -216,7 +216,7 @@ export class Builder {
     }
     state.advance(hit, await this.deps.images.config(hit));
     out.line(' ---> Using cache');
-    out.line(` ---> ${short(hit)}`);
+    out.line(` ---> ${shortId(hit)}`);
     return true;
   }
 
@@ -271,6 +271,6 @@ export class Builder {
     const r = await images.lock.run(() => registerImage(images, Buffer.from(JSON.stringify(image)), new Map(), { parent }));
     this.deps.cache.record(k, r.id, state.imageId, comment);
     state.advance(r.id, image);
-    out.line(` ---> ${short(r.id)}`);
+    out.line(` ---> ${shortId(r.id)}`);
   }
 }

@@ -54,8 +54,3 @@ export class StageOutput {
     if (this.finished) this.next?.goLive();
   }
 }
-
-/** An image or container ID as the classic builder prints it: 12 hex digits. */
-export function short(id: string): string {
-  return id.replace(/^sha256:/, '').slice(0, 12);
-}

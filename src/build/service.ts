@@ -15,7 +15,7 @@ import type { ContainerService } from '../container/service.ts';
 import { Builder } from './builder.ts';
 import { BuildCache } from './cache.ts';
 import { BuildContext } from './context.ts';
-import { short } from './output.ts';
+import { shortId } from '../lib/digest.ts';
 import type { BuildBackend, BuildCacheRecord, BuildOptions, BuildProgress, BuildPruneResult } from './types.ts';
 
 export interface BuildServiceDeps {
@@ -71,7 +71,7 @@ export class BuildService implements BuildBackend {
       const id = await builder.build(text);
       // With -q the route holds this output back (shown only on failure) and prints the ID.
       out.aux({ ID: id });
-      out.stream(`Successfully built ${short(id)}\n`);
+      out.stream(`Successfully built ${shortId(id)}\n`);
       for (const ref of opts.tags) {
         await this.deps.images.tag(id, ref, undefined);
         out.stream(`Successfully tagged ${familiarString(parseNormalizedNamed(ref))}\n`);

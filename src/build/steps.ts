@@ -21,7 +21,8 @@ import { copyInto, expandSources, type SourceTree } from './copy.ts';
 import { resolveInRoot } from './in-root.ts';
 import type { Instruction } from './dockerfile/instructions.ts';
 import { argv, nopCreatedBy } from './metadata.ts';
-import { type StageOutput, short } from './output.ts';
+import type { StageOutput } from './output.ts';
+import { shortId } from '../lib/digest.ts';
 import { runMounts } from './run-mounts.ts';
 import { type Stage, stageRef } from './stages.ts';
 import type { StageState } from './stage-state.ts';
@@ -90,7 +91,7 @@ export async function runStep(deps: StepDeps, state: StageState, ins: Instructio
   };
   try {
     const id = await withContainer(deps, body, async (cid) => {
-      deps.out.line(` ---> Running in ${short(cid)}`);
+      deps.out.line(` ---> Running in ${shortId(cid)}`);
       const svc = deps.containers;
       const session = await svc.attachments.attach(svc.records.resolve(cid), { stdout: deps.out.writable(), stderr: deps.out.writable() });
       const exited = svc.wait(cid, 'next-exit');
@@ -111,7 +112,7 @@ export async function runStep(deps: StepDeps, state: StageState, ins: Instructio
     });
     cache.record(key, id, createdBy);
     state.advance(id, await deps.images.config(id));
-    deps.out.line(` ---> ${short(id)}`);
+    deps.out.line(` ---> ${shortId(id)}`);
   } finally {
     await mounts.cleanup();
   }
@@ -210,7 +211,7 @@ export async function copyStep(
     });
     cache.record(key, id, createdBy);
     state.advance(id, await deps.images.config(id));
-    deps.out.line(` ---> ${short(id)}`);
+    deps.out.line(` ---> ${shortId(id)}`);
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => {});
   }
@@ -234,7 +235,7 @@ export async function workdirStep(deps: StepDeps, state: StageState, ins: Instru
   });
   cache.record(key, id, createdBy);
   state.advance(id, await deps.images.config(id));
-  deps.out.line(` ---> ${short(id)}`);
+  deps.out.line(` ---> ${shortId(id)}`);
 }
 
 /**
@@ -275,7 +276,7 @@ async function withContainer<T>(deps: StepDeps, body: ContainerCreateBody, fn: (
     return await fn(Id);
   } finally {
     await removeContainer(deps.containers, Id, { force: true, volumes: true }).catch(() => {});
-    if (body.Cmd?.[0] !== '#(nop)') deps.out.line(`Removing intermediate container ${short(Id)}`);
+    if (body.Cmd?.[0] !== '#(nop)') deps.out.line(`Removing intermediate container ${shortId(Id)}`);
   }
 }
 
