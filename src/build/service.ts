@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalidParameter, notFound } from '../lib/errors.ts';
 import { randomId } from '../lib/fsutil.ts';
+import { untilSeconds } from '../lib/timestamp.ts';
 import { cleanPath, IgnoreMatcher, readIgnoreFile } from '../lib/ignore-patterns.ts';
 import type { Db } from '../store/db.ts';
 import type { ImageService } from '../image/service.ts';
@@ -95,8 +96,10 @@ export class BuildService implements BuildBackend {
   async prune(opts: { all: boolean; filters: Map<string, string[]> }): Promise<BuildPruneResult> {
     const images = this.deps.images;
     const rows = this.cache.all();
-    const keep = (opts.filters.get('until') ?? []).length > 0 ? untilFilter(opts.filters.get('until')![0]!) : () => false;
-    const gone = rows.filter((r) => !keep(r.last_used_at));
+    // until: records used since then stay (the filter's time as every prune reads it).
+    const until = opts.filters.get('until')?.[0];
+    const cutoffMs = until === undefined ? undefined : untilSeconds(until) * 1000;
+    const gone = rows.filter((r) => cutoffMs === undefined || new Date(r.last_used_at).getTime() < cutoffMs);
     this.cache.delete(gone.map((r) => r.key));
     // Intermediate images nothing else names or builds on go with their records, newest first
     // so that a chain of steps goes step by step.
@@ -130,15 +133,4 @@ function ownLayerSize(images: ImageService, top: string | null, parent: string |
   if (!top) return 0;
   const parentTop = parent ? images.records.get(parent)?.top_layer : null;
   return parentTop === top ? 0 : (images.layers.get(top)?.size ?? 0);
-}
-
-function untilFilter(value: string): (t: string) => boolean {
-  const cutoff = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.now() - durationMs(value);
-  return (t) => new Date(t).getTime() >= cutoff;
-}
-
-function durationMs(v: string): number {
-  const m = /^(\d+)(s|m|h)$/.exec(v);
-  if (!m) throw invalidParameter(`invalid filter 'until=${v}'`);
-  return Number(m[1]) * { s: 1e3, m: 6e4, h: 3.6e6 }[m[2] as 's' | 'm' | 'h'];
 }
